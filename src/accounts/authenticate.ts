@@ -1,0 +1,23 @@
+import type { Ctx } from "../context.js";
+import { AppError } from "../core/errors.js";
+import { accounts } from "../store/repos/index.js";
+import { dummyHash, verifyPassword } from "./password.js";
+import { presentUser, type UserView } from "./presenters.js";
+
+/**
+ * Check an email and password. Unknown email and wrong password give the same error after the same
+ * work (a hash is verified either way), so the answer does not reveal which accounts exist.
+ */
+export async function authenticate({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { email: string; password: string; ip?: string };
+}): Promise<UserView> {
+  const email = input.email.trim().toLowerCase();
+  const user = email ? await accounts.users.byEmail(ctx.db, email) : undefined;
+  const ok = await verifyPassword(user?.password_hash ?? (await dummyHash()), input.password);
+  if (!user || !ok) throw new AppError("invalid_credentials", "Incorrect email or password");
+  return presentUser(user);
+}

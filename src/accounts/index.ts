@@ -1,0 +1,16 @@
+/** Accounts: users, locations, memberships, dashboard sessions. */
+export { authenticate } from "./authenticate.js";
+export { changePassword } from "./change-password.js";
+export { createLocation } from "./create-location.js";
+export { createUser } from "./create-user.js";
+export { addMember, listUserLocations, removeMember, renameLocation, type Role, roleIn } from "./members.js";
+export type { LocationView, UserView } from "./presenters.js";
+export {
+  endSession,
+  type ResolvedSession,
+  resolveSession,
+  SESSION_TTL_MS,
+  startSession,
+} from "./sessions.js";
+export { needsSetup, setupInstance } from "./setup-instance.js";
+export { findUserByEmail, listUsers, secretKey } from "./lookups.js";

@@ -1,0 +1,157 @@
+import { readFileSync } from "node:fs";
+
+/**
+ * Configuration is parsed once at start-up, from the environment and optionally a JSON file
+ * (`CONFIG_FILE`, keys named like the variables). Every problem is reported at once; nothing else in
+ * the program reads `process.env`. Each variable is documented here and in the README.
+ */
+export interface Config {
+  /** Main listener port. */
+  port: number;
+  /** Main listener address. */
+  host: string;
+  /** Where the SQLite file and other local state live. */
+  dataDir: string;
+  /** `postgres://…` switches storage to PostgreSQL; unset means embedded SQLite. */
+  databaseUrl: string | undefined;
+  /** How the main host is reached from outside (OAuth issuer, links). No trailing slash. */
+  publicUrl: string;
+  /** How the SMS dispatch host is reached from outside (phone ingest URLs, send endpoint). */
+  dispatchUrl: string;
+  /** A second listener that serves only the dispatch routes. */
+  dispatchPort: number | undefined;
+  /** Development only: webhooks may target http and loopback/private addresses. */
+  allowPrivateUrls: boolean;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** What this process runs: HTTP, background workers, or both. */
+  role: "all" | "api" | "worker";
+  /** Secret for CSRF tokens and cookie signing. Unset: generated once and kept in the database. */
+  secretKey: string | undefined;
+  /** Trust X-Forwarded-* from a reverse proxy (client IP, https for Secure cookies). */
+  trustProxy: boolean;
+  /** PostgreSQL connection pool size per process. */
+  pgPoolSize: number;
+  /** How long graceful shutdown waits for in-flight work before giving up. */
+  shutdownTimeoutMs: number;
+  /** When set, /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** API requests per minute per OAuth client. */
+  rateLimitPerMinute: number;
+  /** API requests per minute per OAuth client and location. */
+  rateLimitPerLocationPerMinute: number;
+}
+
+type Source = Record<string, string | undefined>;
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const ROLES = ["all", "api", "worker"] as const;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Parse config from `env` (and the file it names). Throws ConfigError listing every problem. */
+export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config {
+  const problems: string[] = [];
+  let file: Source = {};
+  if (env.CONFIG_FILE) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(env.CONFIG_FILE, "utf8"));
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        problems.push(`CONFIG_FILE ${env.CONFIG_FILE}: must hold a JSON object`);
+      } else {
+        file = Object.fromEntries(
+          Object.entries(parsed).map(([k, v]) => [k, v === null ? undefined : String(v)]),
+        );
+      }
+    } catch (e) {
+      problems.push(`CONFIG_FILE ${env.CONFIG_FILE}: ${(e as Error).message}`);
+    }
+  }
+  const src: Source = { ...file, ...stripEmpty(env), ...stripEmpty(overrides) };
+
+  const int = (name: string, def: number | undefined, min: number, max: number): number | undefined => {
+    const raw = src[name];
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}=${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`);
+      return def;
+    }
+    return n;
+  };
+  const bool = (name: string, def: boolean): boolean => {
+    const raw = src[name];
+    if (raw === undefined) return def;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    problems.push(`${name}=${JSON.stringify(raw)}: must be true or false`);
+    return def;
+  };
+  const oneOf = <T extends string>(name: string, values: readonly T[], def: T): T => {
+    const raw = src[name];
+    if (raw === undefined) return def;
+    if ((values as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name}=${JSON.stringify(raw)}: must be one of ${values.join(", ")}`);
+    return def;
+  };
+  const url = (name: string, def: string, protocols: string[]): string => {
+    const raw = src[name];
+    if (raw === undefined) return def;
+    try {
+      const u = new URL(raw);
+      if (!protocols.includes(u.protocol)) {
+        problems.push(`${name}=${JSON.stringify(raw)}: must be a ${protocols.join(" or ")} URL`);
+        return def;
+      }
+      return raw.replace(/\/+$/, "");
+    } catch {
+      problems.push(`${name}=${JSON.stringify(raw)}: not a valid URL`);
+      return def;
+    }
+  };
+
+  const port = int("PORT", 3000, 0, 65535) ?? 3000;
+  const host = src.HOST ?? "127.0.0.1";
+  const hostForUrl =
+    host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const defaultUrl = `http://${hostForUrl}:${port}`;
+  const databaseUrl = src.DATABASE_URL ? url("DATABASE_URL", "", ["postgres:", "postgresql:"]) : undefined;
+  const publicUrl = url("PUBLIC_URL", defaultUrl, ["http:", "https:"]);
+  const dispatchPort = int("DISPATCH_PORT", undefined, 1, 65535);
+  const secretKey = src.SECRET_KEY;
+  if (secretKey !== undefined && secretKey.length < 32) {
+    problems.push("SECRET_KEY: must be at least 32 characters (use `openssl rand -hex 32`)");
+  }
+
+  const config: Config = {
+    port,
+    host,
+    dataDir: src.DATA_DIR ?? "./data",
+    databaseUrl: databaseUrl || undefined,
+    publicUrl,
+    dispatchUrl: url("DISPATCH_URL", publicUrl, ["http:", "https:"]),
+    dispatchPort,
+    allowPrivateUrls: bool("ALLOW_PRIVATE_URLS", false),
+    logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    role: oneOf("ROLE", ROLES, "all"),
+    secretKey,
+    trustProxy: bool("TRUST_PROXY", false),
+    pgPoolSize: int("PG_POOL_SIZE", 10, 1, 500) ?? 10,
+    shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000) ?? 10_000,
+    metricsToken: src.METRICS_TOKEN,
+    rateLimitPerMinute: int("RATE_LIMIT_PER_MINUTE", 600, 1, 10_000_000) ?? 600,
+    rateLimitPerLocationPerMinute: int("RATE_LIMIT_PER_LOCATION_PER_MINUTE", 300, 1, 10_000_000) ?? 300,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function stripEmpty(s: Partial<Source>): Source {
+  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined && v !== ""));
+}

@@ -1,0 +1,25 @@
+import type { Clock } from "./core/clock.js";
+import type { Logger } from "./core/logger.js";
+import type { Db, Store } from "./store/types.js";
+
+/**
+ * What every domain verb receives with its input. Transports build it per request; jobs build one per
+ * run. `db` is the current executor: the database, or the transaction a caller already opened.
+ */
+export interface Ctx {
+  store: Store;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  requestId?: string;
+}
+
+/** The same context, with `db` pointing at an open transaction. */
+export function withDb(ctx: Ctx, db: Db): Ctx {
+  return { ...ctx, db };
+}
+
+/** Run `fn` inside a transaction, reusing the caller's when there is one. */
+export function inTransaction<T>(ctx: Ctx, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
+  return ctx.store.transaction((tx) => fn(withDb(ctx, tx)), ctx.db);
+}

@@ -1,0 +1,98 @@
+import type { FastifyInstance } from "fastify";
+import pino from "pino";
+import { secretKey } from "./accounts/index.js";
+import { buildApp } from "./app.js";
+import type { Config } from "./config/index.js";
+import { type Clock, systemClock } from "./core/clock.js";
+import { type Logger, REDACT_PATHS } from "./core/logger.js";
+import type { AppDeps } from "./http/deps.js";
+import { type BackgroundJob, buildJobs } from "./jobs/index.js";
+import { createMetrics } from "./observability/metrics.js";
+import { migrate, openStore, type Store } from "./store/index.js";
+
+export interface RunningServer {
+  app: FastifyInstance | undefined;
+  dispatch: FastifyInstance | undefined;
+  deps: AppDeps;
+  jobs: BackgroundJob[];
+  /** The main listener's URL (with the real port when PORT=0). */
+  url: string | undefined;
+  /** Graceful stop: refuse new connections, finish in-flight requests, stop jobs, flush and close storage. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  /** Pino logging to stdout; false in in-process tests. */
+  logger?: boolean;
+  /** An already open (and migrated) store, for in-process tests; closed by `close()` all the same. */
+  store?: Store;
+}
+
+/** Open storage, migrate, build the HTTP app(s) and jobs for the configured role, and listen. */
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const log: Logger =
+    opts.logger === false
+      ? pino({ level: "silent" })
+      : pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: "[redacted]" } });
+  const store: Store =
+    opts.store ?? (await openStore(config, (e) => log.error({ err: e }, "database connection error")));
+  await migrate(store);
+  const clock = opts.clock ?? systemClock;
+  const ctxForSecret = { store, db: store.db, clock, log };
+  const secret = await secretKey({ ctx: ctxForSecret, input: { configured: config.secretKey } });
+  const wakeHooks: ((name: string) => void)[] = [];
+  const deps: AppDeps = {
+    config,
+    store,
+    clock,
+    metrics: createMetrics(),
+    secret,
+    wake: (name) => {
+      for (const h of wakeHooks) h(name);
+    },
+  };
+
+  let app: FastifyInstance | undefined;
+  let dispatch: FastifyInstance | undefined;
+  let url: string | undefined;
+  if (config.role !== "worker") {
+    app = await buildApp(deps, { logger: opts.logger !== false });
+    url = await app.listen({ port: config.port, host: config.host });
+    if (config.dispatchPort) {
+      dispatch = await buildApp(deps, { surface: "dispatch", logger: opts.logger !== false });
+      await dispatch.listen({ port: config.dispatchPort, host: config.host });
+    }
+  }
+  const { jobs, wake } = config.role === "api" ? { jobs: [], wake: () => undefined } : buildJobs(deps, log);
+  wakeHooks.push(wake);
+  for (const j of jobs) j.start();
+  log.info({ url, role: config.role, database: store.dialect }, "myCRMSIM started");
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    dispatch,
+    deps,
+    jobs,
+    url,
+    close() {
+      closing ??= (async () => {
+        // close() stops accepting and lets in-flight requests finish; a keep-alive connection that
+        // becomes idle after that would hold shutdown until its timeout, so sweep idle ones as we go.
+        const sweep = setInterval(() => {
+          app?.server.closeIdleConnections();
+          dispatch?.server.closeIdleConnections();
+        }, 50);
+        try {
+          await Promise.all([app?.close(), dispatch?.close()]);
+        } finally {
+          clearInterval(sweep);
+        }
+        await Promise.all(jobs.map((j) => j.stop()));
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

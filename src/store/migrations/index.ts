@@ -1,0 +1,24 @@
+import { type Migration, type MigrationResultSet, Migrator } from "kysely";
+import type { Store } from "../types.js";
+import { m0001Accounts } from "./0001_accounts.js";
+import { type AppMigration, kitFor, type SchemaDb } from "./kit.js";
+
+/** The whole history, in order. Each domain appends its own files; names sort in apply order. */
+export const MIGRATIONS: AppMigration[] = [m0001Accounts];
+
+/**
+ * Bring the schema up to date. Safe to run from several processes at once: Kysely's migrator takes
+ * a lock (an advisory lock on PostgreSQL) while it works.
+ */
+export async function migrate(store: Store): Promise<string[]> {
+  const kit = kitFor(store.dialect);
+  const migrations: Record<string, Migration> = {};
+  for (const m of MIGRATIONS) migrations[m.name] = { up: (db: SchemaDb) => m.up(db, kit) };
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => migrations },
+  });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) throw result.error;
+  return (result.results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}

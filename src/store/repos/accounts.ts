@@ -1,0 +1,163 @@
+import type { Selectable } from "kysely";
+import type { LocationsTable, UsersTable } from "../tables/accounts.js";
+import type { Db } from "../types.js";
+
+export type UserRow = Selectable<UsersTable>;
+export type LocationRow = Selectable<LocationsTable>;
+export type LocationWithRole = LocationRow & { role: string };
+
+/** Users. Emails are stored lower-cased; callers normalise before calling. */
+export const users = {
+  async insert(db: Db, row: UserRow): Promise<void> {
+    await db.insertInto("users").values(row).execute();
+  },
+  async byId(db: Db, id: string): Promise<UserRow | undefined> {
+    return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+  },
+  async byEmail(db: Db, email: string): Promise<UserRow | undefined> {
+    return db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
+  },
+  async count(db: Db): Promise<number> {
+    const r = await db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  },
+  async list(db: Db): Promise<UserRow[]> {
+    return db.selectFrom("users").selectAll().orderBy("id").execute();
+  },
+  async setPasswordHash(db: Db, id: string, hash: string, now: number): Promise<void> {
+    await db
+      .updateTable("users")
+      .set({ password_hash: hash, updated_at: now })
+      .where("id", "=", id)
+      .execute();
+  },
+  async setAdmin(db: Db, id: string, isAdmin: boolean, now: number): Promise<void> {
+    await db
+      .updateTable("users")
+      .set({ is_admin: isAdmin ? 1 : 0, updated_at: now })
+      .where("id", "=", id)
+      .execute();
+  },
+};
+
+export const locations = {
+  async insert(db: Db, row: LocationRow): Promise<void> {
+    await db.insertInto("locations").values(row).execute();
+  },
+  async byId(db: Db, id: string): Promise<LocationRow | undefined> {
+    return db.selectFrom("locations").selectAll().where("id", "=", id).executeTakeFirst();
+  },
+  async rename(db: Db, id: string, name: string, now: number): Promise<boolean> {
+    const r = await db
+      .updateTable("locations")
+      .set({ name, updated_at: now })
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
+  async listAll(db: Db): Promise<LocationRow[]> {
+    return db.selectFrom("locations").selectAll().orderBy("id").execute();
+  },
+  /** The locations a user belongs to, with the user's role, oldest first. */
+  async listForUser(db: Db, userId: string): Promise<LocationWithRole[]> {
+    return db
+      .selectFrom("locations")
+      .innerJoin("memberships", "memberships.location_id", "locations.id")
+      .selectAll("locations")
+      .select("memberships.role")
+      .where("memberships.user_id", "=", userId)
+      .orderBy("locations.id")
+      .execute();
+  },
+};
+
+export const memberships = {
+  async insert(db: Db, row: { user_id: string; location_id: string; role: string; created_at: number }) {
+    await db.insertInto("memberships").values(row).execute();
+  },
+  async get(db: Db, userId: string, locationId: string) {
+    return db
+      .selectFrom("memberships")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("location_id", "=", locationId)
+      .executeTakeFirst();
+  },
+  async setRole(db: Db, userId: string, locationId: string, role: string): Promise<boolean> {
+    const r = await db
+      .updateTable("memberships")
+      .set({ role })
+      .where("user_id", "=", userId)
+      .where("location_id", "=", locationId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
+  async remove(db: Db, userId: string, locationId: string): Promise<boolean> {
+    const r = await db
+      .deleteFrom("memberships")
+      .where("user_id", "=", userId)
+      .where("location_id", "=", locationId)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+  async listMembers(db: Db, locationId: string) {
+    return db
+      .selectFrom("memberships")
+      .innerJoin("users", "users.id", "memberships.user_id")
+      .select(["users.id", "users.email", "users.name", "memberships.role", "memberships.created_at"])
+      .where("memberships.location_id", "=", locationId)
+      .orderBy("memberships.created_at")
+      .execute();
+  },
+};
+
+export const sessions = {
+  async insert(
+    db: Db,
+    row: { id_hash: string; user_id: string; created_at: number; expires_at: number; last_seen_at: number },
+  ) {
+    await db.insertInto("sessions").values(row).execute();
+  },
+  async byHash(db: Db, idHash: string) {
+    return db.selectFrom("sessions").selectAll().where("id_hash", "=", idHash).executeTakeFirst();
+  },
+  async touch(db: Db, idHash: string, now: number, expiresAt: number): Promise<void> {
+    await db
+      .updateTable("sessions")
+      .set({ last_seen_at: now, expires_at: expiresAt })
+      .where("id_hash", "=", idHash)
+      .execute();
+  },
+  async remove(db: Db, idHash: string): Promise<void> {
+    await db.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
+  },
+  async removeForUser(db: Db, userId: string, exceptHash?: string): Promise<void> {
+    let q = db.deleteFrom("sessions").where("user_id", "=", userId);
+    if (exceptHash) q = q.where("id_hash", "!=", exceptHash);
+    await q.execute();
+  },
+  async removeExpired(db: Db, now: number): Promise<number> {
+    const r = await db.deleteFrom("sessions").where("expires_at", "<", now).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+};
+
+export const settings = {
+  async get(db: Db, key: string): Promise<string | undefined> {
+    const r = await db.selectFrom("settings").select("value").where("key", "=", key).executeTakeFirst();
+    return r?.value;
+  },
+  /** Insert unless present, then return the stored value: every node ends up with the same one. */
+  async getOrInit(db: Db, key: string, value: string): Promise<string> {
+    await db
+      .insertInto("settings")
+      .values({ key, value })
+      .onConflict((oc) => oc.column("key").doNothing())
+      .execute();
+    const stored = await settings.get(db, key);
+    return stored ?? value;
+  },
+};

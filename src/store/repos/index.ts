@@ -1,0 +1,3 @@
+/** Every storage operation, written once in Kysely; the contract suite runs each on both dialects. */
+export * as accounts from "./accounts.js";
+export { isPostgres } from "./dialect.js";

@@ -1,0 +1,80 @@
+import { EventEmitter } from "node:events";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SQLite from "better-sqlite3";
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  Kysely,
+  SqliteAdapter,
+  SqliteDriver,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+} from "kysely";
+import { GroupCommitter } from "./group-commit.js";
+import type { Database } from "./schema.js";
+import type { Db, Store } from "./types.js";
+
+/** Kysely's driver opens transactions with a plain BEGIN; we need BEGIN IMMEDIATE (see below). */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    // A deferred transaction that reads, then writes, can fail at once with SQLITE_BUSY when another
+    // process holds the write lock, without waiting for busy_timeout. IMMEDIATE takes the lock up front.
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+export interface SqliteOptions {
+  /** File path, or ":memory:". */
+  file: string;
+}
+
+/**
+ * The embedded default: one better-sqlite3 connection per process, WAL, synchronous=FULL so that a
+ * commit survives power loss, busy_timeout so several processes may share the file.
+ */
+export function openSqliteStore(opts: SqliteOptions): Store {
+  if (opts.file !== ":memory:") mkdirSync(dirname(opts.file), { recursive: true });
+  const raw = new SQLite(opts.file);
+  raw.pragma("journal_mode = WAL");
+  raw.pragma("synchronous = FULL");
+  raw.pragma("busy_timeout = 10000");
+  raw.pragma("foreign_keys = ON");
+  const dialect: Dialect = {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new ImmediateSqliteDriver({ database: raw }),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  };
+  const db = new Kysely<Database>({ dialect });
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  const transaction = <T>(fn: (tx: Db) => Promise<T>, outer?: Db): Promise<T> =>
+    outer?.isTransaction ? fn(outer) : db.transaction().execute(fn);
+  const committer = new GroupCommitter((fn) => db.transaction().execute(fn), 1);
+
+  return {
+    dialect: "sqlite",
+    db,
+    transaction,
+    batch: (fn) => committer.submit(fn),
+    async notify(channel, payload) {
+      bus.emit(channel, payload);
+    },
+    async listen(channel, onMessage) {
+      bus.on(channel, onMessage);
+      return async () => {
+        bus.off(channel, onMessage);
+      };
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await committer.drain();
+      await db.destroy();
+    },
+  };
+}

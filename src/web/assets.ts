@@ -1,0 +1,31 @@
+/** The dashboard's one stylesheet, served from /assets/app.css (no inline styles: strict CSP). */
+export const APP_CSS = `
+:root{--bg:#f6f7fb;--card:#fff;--ink:#1b1f2a;--muted:#5b6475;--line:#e3e6ee;--brand:#4f46e5;--brand-ink:#fff;
+--ok:#0f7b4c;--warn:#9a6700;--bad:#b42318;--radius:10px;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+*{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--ink);font-size:15px;line-height:1.5}
+a{color:var(--brand)}a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #a5b4fc;outline-offset:2px}
+header.top{background:#111827;color:#fff;display:flex;align-items:center;gap:1.5rem;padding:.7rem 1.5rem;flex-wrap:wrap}
+header.top .logo{font-weight:700;letter-spacing:.2px;color:#fff;text-decoration:none;font-size:1.05rem}
+header.top .logo span{color:#a5b4fc}header.top nav{display:flex;gap:1rem;flex-wrap:wrap;flex:1}
+header.top nav a{color:#d1d5db;text-decoration:none;padding:.2rem 0}header.top nav a[aria-current=page]{color:#fff;border-bottom:2px solid #a5b4fc}
+header.top form{margin:0}header.top .who{color:#9ca3af;font-size:.9rem}
+main{max-width:1100px;margin:0 auto;padding:1.5rem}main.narrow{max-width:460px;padding-top:3rem}
+h1{font-size:1.5rem;margin:.2rem 0 1rem}h2{font-size:1.15rem;margin:1.5rem 0 .6rem}
+.card{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:1.25rem;margin-bottom:1rem}
+label{display:block;font-weight:600;margin:.8rem 0 .25rem}label .hint{font-weight:400;color:var(--muted);font-size:.85rem}
+input[type=text],input[type=email],input[type=password],input[type=url],input[type=number],input[type=search],input[type=date],select,textarea{
+width:100%;padding:.55rem .7rem;border:1px solid #c9cede;border-radius:8px;font:inherit;background:#fff}
+button,.button{display:inline-block;background:var(--brand);color:var(--brand-ink);border:0;border-radius:8px;padding:.55rem 1rem;font:inherit;font-weight:600;cursor:pointer;text-decoration:none}
+button.secondary,.button.secondary{background:#eef0f6;color:var(--ink)}button.danger{background:var(--bad)}
+.actions{display:flex;gap:.6rem;margin-top:1.2rem;flex-wrap:wrap;align-items:center}
+.flash{padding:.7rem 1rem;border-radius:8px;margin-bottom:1rem}.flash.error{background:#fdecea;color:var(--bad)}.flash.ok{background:#e7f6ee;color:var(--ok)}
+table{width:100%;border-collapse:collapse;background:var(--card)}th,td{text-align:left;padding:.5rem .6rem;border-bottom:1px solid var(--line);vertical-align:top}
+th{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
+.muted{color:var(--muted)}.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.88em;word-break:break-all}
+.badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.8rem;font-weight:600;background:#eef0f6}
+.badge.ok{background:#e7f6ee;color:var(--ok)}.badge.bad{background:#fdecea;color:var(--bad)}.badge.warn{background:#fff4d6;color:var(--warn)}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:1rem}
+.stat{font-size:1.8rem;font-weight:700}.scopes li{margin:.2rem 0}.checks label{font-weight:400;display:flex;gap:.5rem;align-items:center;margin:.3rem 0}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:10}
+@media (max-width:640px){main{padding:1rem}header.top{padding:.6rem 1rem}table{font-size:.9rem}}
+`;

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from "fastify";
+import { toAppError, logError } from "../http/errors.js";
+import type { AppDeps } from "../http/deps.js";
+import { APP_CSS } from "./assets.js";
+import { html } from "./html.js";
+import { page } from "./layout.js";
+import { registerHomePage } from "./pages/home.js";
+import { registerSetupPages } from "./pages/setup.js";
+import { registerSigninPages } from "./pages/signin.js";
+
+export { currentSession, requireSession } from "./auth.js";
+export { csrfToken, verifyCsrf } from "./csrf.js";
+export { html, raw } from "./html.js";
+export { page } from "./layout.js";
+
+/** The server-rendered dashboard. Errors render as a page, not JSON. */
+export async function webPlugin(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  app.setErrorHandler((err, request, reply) => {
+    const e = toAppError(err);
+    logError(request, e);
+    const text = e.status >= 500 ? "Something went wrong on our side. Try again in a moment." : e.message;
+    return reply
+      .code(e.status)
+      .type("text/html; charset=utf-8")
+      .send(
+        page({
+          title: e.status >= 500 ? "Error" : "Cannot do that",
+          narrow: true,
+          body: html`<div class="card"><h1>${e.status === 404 ? "Not found" : "Cannot do that"}</h1>
+<p>${text}</p><p><a href="/">Back to the dashboard</a></p></div>`,
+        }),
+      );
+  });
+  app.get("/assets/app.css", async (_request, reply) =>
+    reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(APP_CSS),
+  );
+  registerHomePage(app, deps);
+  registerSetupPages(app, deps);
+  registerSigninPages(app, deps);
+}

@@ -1,0 +1,69 @@
+import type { FastifyInstance } from "fastify";
+import { authenticate, endSession, needsSetup, startSession } from "../../accounts/index.js";
+import { isAppError } from "../../core/errors.js";
+import { type AppDeps, requestCtx } from "../../http/deps.js";
+import { clearSessionCookie, isSecure, SESSION_COOKIE, safeNext, setSessionCookie } from "../auth.js";
+import { csrfToken, verifyCsrf } from "../csrf.js";
+import { html } from "../html.js";
+import { page } from "../layout.js";
+
+function signinPage(csrf: string, next: string, email: string, error?: string): string {
+  return page({
+    title: "Sign in",
+    narrow: true,
+    flash: error ? { kind: "error", text: error } : undefined,
+    body: html`<div class="card"><h1>Sign in</h1>
+<form method="post" action="/signin">
+<input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="next" value="${next}">
+<label for="email">Email</label><input id="email" name="email" type="email" required autocomplete="username" value="${email}">
+<label for="password">Password</label><input id="password" name="password" type="password" required autocomplete="current-password">
+<div class="actions"><button type="submit">Sign in</button></div>
+</form></div>`,
+  });
+}
+
+/** Sign-in and sign-out, shared by the dashboard and the OAuth authorize flow (`next`). */
+export function registerSigninPages(app: FastifyInstance, deps: AppDeps): void {
+  const origin = new URL(deps.config.publicUrl).origin;
+  app.get<{ Querystring: { next?: string } }>("/signin", async (request, reply) => {
+    if (await needsSetup({ ctx: requestCtx(deps, request) })) return reply.redirect("/setup", 303);
+    const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
+    return reply.type("text/html; charset=utf-8").send(signinPage(csrf, safeNext(request.query.next), ""));
+  });
+
+  app.post<{ Body: { email?: string; password?: string; next?: string } }>(
+    "/signin",
+    async (request, reply) => {
+      verifyCsrf(request, deps.secret, origin);
+      const ctx = requestCtx(deps, request);
+      const body = request.body ?? {};
+      const next = safeNext(body.next);
+      try {
+        const user = await authenticate({
+          ctx,
+          input: { email: String(body.email ?? ""), password: String(body.password ?? ""), ip: request.ip },
+        });
+        setSessionCookie(deps, reply, await startSession({ ctx, input: { userId: user.id } }));
+        return reply.redirect(next, 303);
+      } catch (e) {
+        if (isAppError(e) && e.status < 500) {
+          if (e.retryAfter !== undefined) reply.header("retry-after", String(Math.ceil(e.retryAfter)));
+          const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
+          return reply
+            .code(e.status)
+            .type("text/html; charset=utf-8")
+            .send(signinPage(csrf, next, String(body.email ?? ""), e.message));
+        }
+        throw e;
+      }
+    },
+  );
+
+  app.post("/signout", async (request, reply) => {
+    verifyCsrf(request, deps.secret, origin);
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) await endSession({ ctx: requestCtx(deps, request), input: { token } });
+    clearSessionCookie(deps, reply);
+    return reply.redirect("/signin", 303);
+  });
+}

@@ -1,8 +1,9 @@
 import type { AccountTables } from "./tables/accounts.js";
+import type { OAuthTables } from "./tables/oauth.js";
 
 /**
  * The whole database as Kysely sees it. Each domain keeps its tables in `tables/<domain>.ts`; add the
  * interface here. Conventions, the same on both dialects: times are integer epoch milliseconds,
  * booleans are integers 0/1, JSON is text, public ids are prefixed text keys.
  */
-export interface Database extends AccountTables {}
+export interface Database extends AccountTables, OAuthTables {}

@@ -1,3 +1,4 @@
 /** Every storage operation, written once in Kysely; the contract suite runs each on both dialects. */
 export * as accounts from "./accounts.js";
+export * as oauth from "./oauth.js";
 export { isPostgres } from "./dialect.js";

@@ -1,0 +1,49 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { AppError } from "../core/errors.js";
+import { type AppDeps, requestCtx } from "../http/deps.js";
+import { type Principal, type Scope, verifyAccessToken } from "../oauth/index.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set by `bearerAuth` on authenticated API routes. */
+    principal?: Principal;
+  }
+}
+
+/**
+ * preHandler for API routes: a valid Bearer access token (header only, RFC 6750 §2.1) with `scope`.
+ * 401 `unauthorized` for a missing, unknown, expired or revoked token; 403 `insufficient_scope`.
+ */
+export function bearerAuth(deps: AppDeps, scope?: Scope) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const header = request.headers.authorization ?? "";
+    const m = /^Bearer ([\x21-\x7e]+)$/i.exec(header);
+    const principal = m?.[1]
+      ? await verifyAccessToken({ ctx: requestCtx(deps, request), input: { token: m[1] } })
+      : undefined;
+    if (!principal) throw new AppError("unauthorized", "Invalid or expired access token");
+    if (scope && !principal.scopes.includes(scope)) {
+      throw new AppError("insufficient_scope", `This token lacks the ${scope} scope`, { details: { scope } });
+    }
+    request.principal = principal;
+  };
+}
+
+/** The principal of an authenticated request (after `bearerAuth`). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError("unauthorized", "Invalid or expired access token");
+  return request.principal;
+}
+
+/**
+ * The location must be one the grant reaches and the user still belongs to. Otherwise the same 404
+ * as for a location that does not exist, so ids of other tenants cannot be probed.
+ */
+export function requireLocation(principal: Principal, locationId: string): void {
+  if (!principal.locationIds.includes(locationId)) {
+    throw new AppError(
+      "location_not_found",
+      "The specified location does not exist or you don't have access to it",
+    );
+  }
+}

@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRequire } from "node:module";
+import { after, before, it } from "node:test";
+import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
+import { makeApiToken } from "../helpers/oauth.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { forEachDialect } from "../helpers/store.js";
+
+const COLLECTION = "integrations/postman/myCRMSIM.postman_collection.json";
+
+interface Failure {
+  error: { message: string; test?: string };
+  source?: { name?: string };
+}
+interface Summary {
+  run: {
+    stats: { requests: { total: number }; assertions: { total: number; failed: number } };
+    failures: Failure[];
+  };
+}
+type Newman = {
+  run(opts: Record<string, unknown>, cb: (err: Error | null, summary: Summary) => void): unknown;
+};
+// newman ships no types; this is the one call we use.
+const newman = createRequire(import.meta.url)("newman") as Newman;
+
+function runNewman(environment: Record<string, string>): Promise<Summary> {
+  return new Promise((resolve, reject) => {
+    newman.run(
+      {
+        collection: COLLECTION,
+        environment: { values: Object.entries(environment).map(([key, value]) => ({ key, value })) },
+        reporters: [],
+        timeoutRequest: 15_000,
+      },
+      (err, summary) => (err ? reject(err) : resolve(summary)),
+    );
+  });
+}
+
+forEachDialect("Postman collection run by newman", (dialect) => {
+  let s: TestServer;
+  let receiver: Server;
+  let environment: Record<string, string>;
+
+  before(async () => {
+    s = await startTestServer(dialect);
+    // The webhook target: answers 2xx to whatever the server delivers while the run lasts.
+    receiver = createServer((_req, res) => res.writeHead(204).end());
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    const ctx = ctxFor(s.db.store);
+    const user = await makeUser(ctx);
+    const loc = await makeLocation(ctx, user.id);
+    const stranger = await makeUser(ctx);
+    const other = await makeLocation(ctx, stranger.id);
+    const t = await makeApiToken(ctx, { userId: user.id, locationIds: [loc.id] });
+    environment = {
+      mainUrl: s.url,
+      dispatchUrl: s.url,
+      clientId: t.clientId,
+      clientSecret: t.clientSecret ?? "",
+      redirectUri: "https://app.example.com/cb",
+      accessToken: t.accessToken,
+      refreshToken: t.refreshToken,
+      otherLocationId: other.id,
+      targetUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+    };
+  });
+  after(async () => {
+    await new Promise((r) => receiver.close(r));
+    await s.close();
+  });
+
+  it("every request of the collection passes its tests against a fresh server", async () => {
+    const summary = await runNewman(environment);
+    const lines = summary.run.failures.map(
+      (f) => `${f.source?.name ?? "?"}: ${f.error.test ? `${f.error.test}: ` : ""}${f.error.message}`,
+    );
+    assert.equal(lines.length, 0, `newman failures:\n${lines.join("\n")}`);
+    assert.ok(summary.run.stats.requests.total >= 25, `ran ${summary.run.stats.requests.total} requests`);
+    assert.ok(
+      summary.run.stats.assertions.total >= 50,
+      `checked ${summary.run.stats.assertions.total} assertions`,
+    );
+  });
+});

@@ -9,6 +9,8 @@ export interface CreateGrantInput {
   userId: string;
   scopes: Scope[];
   locationIds: string[];
+  /** Chosen by the caller when something (an authorization code) must point at it first. */
+  grantId?: string;
 }
 
 /**
@@ -24,7 +26,7 @@ export async function createGrant({
 }): Promise<{ grantId: string; tokens: IssuedTokens }> {
   return inTransaction(ctx, async (tx) => {
     const now = tx.clock.now();
-    const grantId = newId("grant", now);
+    const grantId = input.grantId ?? newId("grant", now);
     const scope = formatScopes(input.scopes);
     await oauth.grants.insert(tx.db, {
       id: grantId,

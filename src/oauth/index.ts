@@ -1,4 +1,13 @@
-/** The OAuth 2.0 authorization server's domain: clients, grants, tokens, scopes. */
+/** The OAuth 2.0 authorization server's domain: clients, grants, codes, tokens, scopes, rate limits. */
+export { authenticateClient } from "./authenticate-client.js";
+export {
+  type AuthorizeCheck,
+  type AuthorizeRedirectError,
+  type AuthorizeRequest,
+  checkAuthorizeRequest,
+  type Params as AuthorizeParams,
+} from "./check-authorize-request.js";
+export { CODE_TTL_MS, createAuthorizationCode } from "./create-authorization-code.js";
 export {
   checkRedirectUri,
   type CreatedClient,
@@ -6,6 +15,22 @@ export {
   type CreateClientInput,
 } from "./create-client.js";
 export { createGrant, type CreateGrantInput } from "./create-grant.js";
+export { exchangeCode } from "./exchange-code.js";
+export { getIdentity } from "./get-identity.js";
+export { type Introspection, introspectToken } from "./introspect-token.js";
 export type { IssuedTokens } from "./issue-tokens.js";
-export { formatScopes, isScope, parseScopes, SCOPES, type Scope } from "./scopes.js";
+export {
+  type ClientView,
+  listClients,
+  presentClient,
+  rotateClientSecret,
+  setClientDisabled,
+  updateClient,
+} from "./manage-clients.js";
+export { type GrantView, listGrantsForUser, revokeGrant } from "./manage-grants.js";
+export { consumeRate, RATE_WINDOW_MS, type RateDecision } from "./rate-limit.js";
+export { REFRESH_GRACE_MS, refreshTokens } from "./refresh-tokens.js";
+export { revokeToken } from "./revoke-token.js";
+export { formatScopes, isScope, parseScopes, SCOPES, type Scope, SCOPE_TEXT } from "./scopes.js";
+export { ACCESS_TTL_MS, REFRESH_TTL_MS } from "./tokens.js";
 export { type Principal, verifyAccessToken } from "./verify-access-token.js";

@@ -20,3 +20,11 @@ export function parseScopes(raw: string | undefined | null): Scope[] {
 export function formatScopes(scopes: readonly Scope[]): string {
   return SCOPES.filter((s) => scopes.includes(s)).join(" ");
 }
+
+/** What each scope allows, in plain words (consent page, metadata, docs). */
+export const SCOPE_TEXT: Record<Scope, string> = {
+  "locations:read": "See the names of the locations you choose below",
+  "messages:send": "Send SMS and MMS from those locations' phones",
+  "messages:read": "Read the messages sent and received at those locations",
+  "webhooks:write": "Get notified of new messages and delivery updates (webhooks)",
+};

@@ -1,10 +1,16 @@
-import type { Insertable, Selectable } from "kysely";
-import type { OAuthClientsTable, OAuthGrantsTable, OAuthTokensTable } from "../tables/oauth.js";
+import { type Insertable, type Selectable, sql, type Updateable } from "kysely";
+import type {
+  OAuthClientsTable,
+  OAuthCodesTable,
+  OAuthGrantsTable,
+  OAuthTokensTable,
+} from "../tables/oauth.js";
 import type { Db } from "../types.js";
 
 export type ClientRow = Selectable<OAuthClientsTable>;
 export type GrantRow = Selectable<OAuthGrantsTable>;
 export type TokenRow = Selectable<OAuthTokensTable>;
+export type CodeRow = Selectable<OAuthCodesTable>;
 
 export const clients = {
   async insert(db: Db, row: Insertable<OAuthClientsTable>): Promise<void> {
@@ -16,6 +22,10 @@ export const clients = {
   async list(db: Db): Promise<ClientRow[]> {
     return db.selectFrom("oauth_clients").selectAll().orderBy("id").execute();
   },
+  async update(db: Db, id: string, patch: Updateable<OAuthClientsTable>): Promise<boolean> {
+    const r = await db.updateTable("oauth_clients").set(patch).where("id", "=", id).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
 };
 
 export const grants = {
@@ -24,6 +34,27 @@ export const grants = {
   },
   async byId(db: Db, id: string): Promise<GrantRow | undefined> {
     return db.selectFrom("oauth_grants").selectAll().where("id", "=", id).executeTakeFirst();
+  },
+  /** A user's grants with their client's name, newest first (live and revoked). */
+  async listForUser(db: Db, userId: string) {
+    return db
+      .selectFrom("oauth_grants")
+      .innerJoin("oauth_clients", "oauth_clients.id", "oauth_grants.client_id")
+      .selectAll("oauth_grants")
+      .select("oauth_clients.name as client_name")
+      .where("oauth_grants.user_id", "=", userId)
+      .orderBy("oauth_grants.id", "desc")
+      .execute();
+  },
+  /** Revoke every live grant of a client (client disabled). */
+  async revokeForClient(db: Db, clientId: string, now: number, reason: string): Promise<number> {
+    const r = await db
+      .updateTable("oauth_grants")
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where("client_id", "=", clientId)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   },
   /** Revoke a grant (idempotent: the first reason and time stay). */
   async revoke(db: Db, id: string, now: number, reason: string): Promise<void> {
@@ -42,6 +73,39 @@ export const tokens = {
   },
   async byHash(db: Db, hash: string): Promise<TokenRow | undefined> {
     return db.selectFrom("oauth_tokens").selectAll().where("token_hash", "=", hash).executeTakeFirst();
+  },
+  /**
+   * Consume a refresh token: one conditional UPDATE, so of two racing requests exactly one wins
+   * (true); the loser sees it consumed. The successor is recorded in the same statement.
+   */
+  async consumeRefresh(
+    db: Db,
+    hash: string,
+    now: number,
+    successor: { hash: string; sealed: string },
+  ): Promise<boolean> {
+    const r = await db
+      .updateTable("oauth_tokens")
+      .set({ consumed_at: now, successor_hash: successor.hash, successor_sealed: successor.sealed })
+      .where("token_hash", "=", hash)
+      .where("kind", "=", "refresh")
+      .where("consumed_at", "is", null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+  /** Drop what a retry could still use once the grace period is over (no sealed pairs linger). */
+  async forgetSealed(db: Db, olderThan: number): Promise<void> {
+    await db
+      .updateTable("oauth_tokens")
+      .set({ successor_sealed: null })
+      .where("consumed_at", "<", olderThan)
+      .where("successor_sealed", "is not", null)
+      .execute();
+  },
+  /** Delete expired tokens of every kind (cleanup). */
+  async removeExpired(db: Db, now: number): Promise<number> {
+    const r = await db.deleteFrom("oauth_tokens").where("expires_at", "<=", now).executeTakeFirst();
+    return Number(r.numDeletedRows);
   },
   /**
    * The live access token with this hash, joined with its grant: one indexed lookup per API request.
@@ -64,5 +128,86 @@ export const tokens = {
       .where("oauth_tokens.expires_at", ">", now)
       .where("oauth_grants.revoked_at", "is", null)
       .executeTakeFirst();
+  },
+};
+
+export const codes = {
+  async insert(db: Db, row: Insertable<OAuthCodesTable>): Promise<void> {
+    await db.insertInto("oauth_codes").values(row).execute();
+  },
+  async byHash(db: Db, hash: string): Promise<CodeRow | undefined> {
+    return db.selectFrom("oauth_codes").selectAll().where("code_hash", "=", hash).executeTakeFirst();
+  },
+  /** Single use: only the first of any number of concurrent exchanges gets true. */
+  async consume(db: Db, hash: string, now: number, grantId: string): Promise<boolean> {
+    const r = await db
+      .updateTable("oauth_codes")
+      .set({ consumed_at: now, grant_id: grantId })
+      .where("code_hash", "=", hash)
+      .where("consumed_at", "is", null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+  /** Codes live 60 s; keep consumed ones a day so replays can still be traced to their grant. */
+  async removeOlderThan(db: Db, before: number): Promise<number> {
+    const r = await db.deleteFrom("oauth_codes").where("created_at", "<", before).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+};
+
+export interface BucketHit {
+  /** Whether this request fits the budget. */
+  ok: boolean;
+  /** Theoretical arrival time after this request (GCRA), epoch ms. */
+  tat: number;
+}
+
+export const rateBuckets = {
+  /**
+   * GCRA in one atomic upsert, shared by every process on the database: the new theoretical arrival
+   * time is max(tat, now) + interval; the request passes when that stays within `windowMs` of now.
+   * A rejected request leaves tat alone. The same SQL runs on SQLite and PostgreSQL.
+   */
+  async hit(db: Db, key: string, now: number, intervalMs: number, windowMs: number): Promise<BucketHit> {
+    const first = now + intervalMs;
+    const base = sql`(case when rate_buckets.tat > cast(${now} as bigint) then rate_buckets.tat else cast(${now} as bigint) end)`;
+    const fits = sql`(${base} + cast(${intervalMs} as bigint) - cast(${now} as bigint) <= cast(${windowMs} as bigint))`;
+    const r = await sql<{ tat: number | string; ok: number }>`
+      insert into rate_buckets (key, tat, ok) values (${key}, cast(${first} as bigint), 1)
+      on conflict (key) do update set
+        tat = case when ${fits} then ${base} + cast(${intervalMs} as bigint) else rate_buckets.tat end,
+        ok = case when ${fits} then 1 else 0 end
+      returning tat, ok`.execute(db);
+    const row = r.rows[0];
+    return { ok: Number(row?.ok) === 1, tat: Number(row?.tat) };
+  },
+  async removeIdle(db: Db, now: number): Promise<number> {
+    const r = await db.deleteFrom("rate_buckets").where("tat", "<", now).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+};
+
+export const signinAttempts = {
+  async get(db: Db, keys: string[]) {
+    if (keys.length === 0) return [];
+    return db.selectFrom("signin_attempts").selectAll().where("key", "in", keys).execute();
+  },
+  /** Count one failure atomically and set the block computed from the new count. */
+  async fail(db: Db, key: string, now: number, blockMs: (failures: number) => number): Promise<number> {
+    const r = await sql<{ failures: number }>`
+      insert into signin_attempts (key, failures, blocked_until, updated_at)
+      values (${key}, 1, cast(${now} as bigint), cast(${now} as bigint))
+      on conflict (key) do update set failures = signin_attempts.failures + 1, updated_at = excluded.updated_at
+      returning failures`.execute(db);
+    const failures = Number(r.rows[0]?.failures ?? 1);
+    await db
+      .updateTable("signin_attempts")
+      .set({ blocked_until: now + blockMs(failures) })
+      .where("key", "=", key)
+      .execute();
+    return failures;
+  },
+  async clear(db: Db, key: string): Promise<void> {
+    await db.deleteFrom("signin_attempts").where("key", "=", key).execute();
   },
 };

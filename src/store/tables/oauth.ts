@@ -44,10 +44,47 @@ export interface OAuthTokensTable {
   consumed_at: number | null;
   /** Refresh tokens: hash of the refresh token that replaced this one (retry grace). */
   successor_hash: string | null;
+  /** Refresh tokens: the successor pair, sealed with the instance secret (retry grace only). */
+  successor_sealed: string | null;
+}
+
+/** Authorization codes (single use, 60 s), by SHA-256 of the code. */
+export interface OAuthCodesTable {
+  code_hash: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  scopes: string;
+  location_ids: string;
+  /** PKCE S256 challenge, or null when the client sent none. */
+  code_challenge: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+  /** The grant the code produced (a replay revokes it). */
+  grant_id: string | null;
+}
+
+/** GCRA buckets shared by every process: theoretical arrival time, and whether the last hit passed. */
+export interface RateBucketsTable {
+  key: string;
+  tat: number;
+  ok: number;
+}
+
+/** Failed sign-ins per account (`acct:<email>`) and per IP (`ip:<addr>`). */
+export interface SigninAttemptsTable {
+  key: string;
+  failures: number;
+  blocked_until: number;
+  updated_at: number;
 }
 
 export interface OAuthTables {
   oauth_clients: OAuthClientsTable;
   oauth_grants: OAuthGrantsTable;
   oauth_tokens: OAuthTokensTable;
+  oauth_codes: OAuthCodesTable;
+  rate_buckets: RateBucketsTable;
+  signin_attempts: SigninAttemptsTable;
 }

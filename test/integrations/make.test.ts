@@ -1,0 +1,188 @@
+import assert from "node:assert/strict";
+import { after, before, it } from "node:test";
+import type { Browser } from "playwright-core";
+import { type MakeError, MakeHarness } from "../../integrations/make/harness/make.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { createClient } from "../../src/oauth/index.js";
+import { launchBrowser } from "../helpers/browser.js";
+import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { forEachDialect } from "../helpers/store.js";
+import { connectInBrowser, hostsFor, WebhookReceiver } from "./make-flow.js";
+import { phoneReceivesSms } from "./phone.js";
+
+const HOUR = 3600_000;
+
+forEachDialect("Make custom app, replayed by the harness", (dialect) => {
+  const clock = new ManualClock();
+  let s: TestServer;
+  let browser: Browser;
+  let receiver: WebhookReceiver;
+  let hookBase: string;
+  let user: { id: string; email: string; password: string };
+  let loc: { id: string; name: string };
+  let otherLoc: { id: string };
+  let common: { clientId: string; clientSecret: string };
+  const harness = (tokenType: "json" | "urlencoded") =>
+    new MakeHarness({ hosts: hostsFor(s.url), common, now: () => clock.now(), tokenType });
+
+  before(async () => {
+    s = await startTestServer(dialect, {}, { clock });
+    browser = await launchBrowser();
+    receiver = new WebhookReceiver();
+    hookBase = await receiver.start();
+    const ctx = ctxFor(s.db.store, clock);
+    user = await makeUser(ctx);
+    loc = await makeLocation(ctx, user.id, { name: "Harbor Clinic" });
+    otherLoc = await makeLocation(ctx, (await makeUser(ctx)).id);
+    const c = await createClient({
+      ctx,
+      input: { name: "Make", redirectUris: ["https://www.make.com/oauth/cb/app"] },
+    });
+    common = { clientId: c.client_id, clientSecret: c.client_secret };
+  });
+  after(async () => {
+    await browser?.close();
+    await receiver?.close();
+    await s?.close();
+  });
+
+  const make = { json: undefined as MakeHarness | undefined };
+  const json = (): MakeHarness => {
+    if (!make.json) throw new Error("the json connection was not created");
+    return make.json;
+  };
+
+  it("connects: authorize in a browser, token (json), info labels the connection", async () => {
+    const m = harness("json");
+    const redirected = await connectInBrowser(browser, m, user);
+    assert.match(redirected, /[?&]code=[^&]+/);
+    await m.token();
+    assert.match(String(m.data.accessToken), /\w{20,}/);
+    assert.ok(m.data.refreshToken);
+    assert.equal(new Date(String(m.data.expires)).getTime(), clock.now() + HOUR);
+    const info = await m.info();
+    assert.equal(info.uid, user.id);
+    assert.deepEqual(info.metadata, { type: "email", value: user.email });
+    make.json = m;
+  });
+
+  it("refreshes only when the token is about to expire, after the clock jumps", async () => {
+    const m = json();
+    assert.equal((await m.refresh()).skipped, true, "a fresh token must not be refreshed");
+    const before = { ...m.data };
+    clock.advance(HOUR - 5 * 60_000);
+    const r = await m.refresh();
+    assert.equal(r.skipped, false);
+    assert.notEqual(m.data.accessToken, before.accessToken);
+    assert.notEqual(m.data.refreshToken, before.refreshToken, "refresh tokens rotate");
+    assert.equal(new Date(String(m.data.expires)).getTime(), clock.now() + HOUR);
+    assert.equal((await m.info()).uid, user.id);
+  });
+
+  it("lists locations for the select (only this grant's), sends an SMS and an MMS", async () => {
+    const m = json();
+    assert.deepEqual(await m.rpc("listLocations"), [{ label: "Harbor Clinic", value: loc.id }]);
+    const sms = (await m.module("sendMessage", {
+      locationId: loc.id,
+      type: "sms",
+      phone: "+923001234567",
+      message: "Hello from Make",
+    })) as Record<string, unknown>;
+    assert.match(String(sms.id), /^msg_/);
+    assert.equal(sms.status, "queued");
+    assert.equal(sms.locationId, loc.id);
+    const mms = (await m.module("sendMessage", {
+      locationId: loc.id,
+      type: "mms",
+      phone: "+923001234567",
+      attachments: ["https://example.com/file.jpg"],
+    })) as Record<string, unknown>;
+    assert.match(String(mms.id), /^msg_/);
+    await assert.rejects(
+      m.module("sendMessage", { locationId: loc.id, type: "sms", phone: "03001234567", message: "x" }),
+      (e: MakeError) => e.type === "DataError" && /\[400\] invalid_phone/.test(e.message),
+    );
+    await assert.rejects(
+      m.module("sendMessage", { locationId: otherLoc.id, type: "sms", phone: "+923001234567", message: "x" }),
+      (e: MakeError) => /\[404\] location_not_found/.test(e.message),
+    );
+  });
+
+  it("Make an API call reaches only our hosts, with a relative path", async () => {
+    const m = json();
+    const out = (await m.module("makeApiCall", { host: "main", url: "/api/v1/me", method: "GET" })) as {
+      statusCode: number;
+      body: { data: { user: { id: string } } };
+    };
+    assert.equal(out.statusCode, 200);
+    assert.equal(out.body.data.user.id, user.id);
+    for (const url of ["@evil.example/x", "//evil.example/x", "https://evil.example/x"])
+      await assert.rejects(m.module("makeApiCall", { host: "main", url, method: "GET" }), /does not match/);
+    await assert.rejects(
+      m.module("makeApiCall", { host: "https://evil.example", url: "/x", method: "GET" }),
+      /one of the options/,
+    );
+  });
+
+  it("Watch New Messages: attach, an inbound SMS from a phone arrives as a bundle, detach twice", async () => {
+    const m = json();
+    const webhook = await m.attach("newMessage", `${hookBase}/make/hook-1`, { locationId: loc.id });
+    assert.match(String(webhook.webhook_id), /^wh_/);
+    await phoneReceivesSms(s, { locationId: loc.id, from: "+923001234567", text: "Reply from a customer" });
+    const hit = await receiver.next("/make/hook-1");
+    const bundle = m.bundle("newMessage", {
+      body: hit.body,
+      headers: hit.headers as Record<string, unknown>,
+    }) as Record<string, unknown>;
+    assert.equal(bundle.phone_number, "+923001234567");
+    assert.equal(bundle.locationId, loc.id);
+    assert.equal(bundle.message, "Reply from a customer");
+    assert.ok(!Number.isNaN(Date.parse(String(bundle.created_at))));
+    assert.match(String(bundle.id), /^msg_/);
+    assert.ok(hit.headers["webhook-signature"], "deliveries are signed");
+    await m.detach("newMessage", webhook);
+    await m.detach("newMessage", webhook);
+  });
+
+  it("Watch Message Status attaches and detaches too", async () => {
+    const m = json();
+    const webhook = await m.attach("messageStatus", `${hookBase}/make/hook-2`, { locationId: loc.id });
+    assert.match(String(webhook.webhook_id), /^wh_/);
+    await m.detach("messageStatus", webhook);
+  });
+
+  it("invalidate revokes the connection: info then fails with 401", async () => {
+    const m = json();
+    await m.invalidate();
+    await assert.rejects(
+      m.info(),
+      (e: MakeError) => e.statusCode === 401 && e.type === "InvalidAccessTokenError",
+    );
+  });
+
+  it("no token, secret or code ever appears in Make's (sanitized) logs", () => {
+    const m = json();
+    assert.ok(m.logs.length >= 10);
+    for (const line of m.logs) {
+      assert.doesNotMatch(line, new RegExp(common.clientSecret));
+      for (const t of [m.data.accessToken, m.data.refreshToken])
+        assert.equal(line.includes(String(t)), false, line);
+    }
+  });
+
+  it("the urlencoded variant: token and refresh as forms; a replayed refresh token ends the grant", async () => {
+    const m = harness("urlencoded");
+    await connectInBrowser(browser, m, user);
+    await m.token();
+    assert.equal((await m.info()).uid, user.id);
+    const old = String(m.data.refreshToken);
+    clock.advance(HOUR - 60_000);
+    assert.equal((await m.refresh()).skipped, false);
+    assert.equal((await m.info()).uid, user.id);
+    m.data.refreshToken = old;
+    clock.advance(HOUR - 60_000);
+    await assert.rejects(m.refresh(), /invalid_grant/);
+    await assert.rejects(m.info(), (e: MakeError) => e.statusCode === 401);
+  });
+});

@@ -94,8 +94,9 @@ export class MakeHarness {
   }
 
   private keep(o: Outcome): Outcome {
-    if (o.data) this.data = { ...this.data, ...o.data };
-    if (o.expires !== undefined) this.expires = o.expires;
+    // Make stores connection data as JSON: dates become ISO strings, as `data.expires` is read later.
+    if (o.data) this.data = { ...this.data, ...(JSON.parse(JSON.stringify(o.data)) as Json) };
+    if (o.expires !== undefined) this.expires = JSON.parse(JSON.stringify(o.expires));
     return o;
   }
 

@@ -8,6 +8,7 @@ import { dispatchApiPlugin, apiPlugin } from "./api/index.js";
 import { systemPlugin } from "./api/system.js";
 import { REDACT_PATHS } from "./core/logger.js";
 import { newId } from "./core/ids.js";
+import { gatewayPlugin } from "./gateway/index.js";
 import type { AppDeps } from "./http/deps.js";
 import { sendApiError } from "./http/errors.js";
 import { webPlugin } from "./web/index.js";
@@ -121,8 +122,12 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   if (surface === "main") {
     await app.register(apiPlugin, { ...deps, prefix: "/api/v1" } as AppDeps & { prefix: string });
     await app.register(webPlugin, deps);
+    await app.register(gatewayPlugin, { ...deps, prefix: "/api/mobile/v1" } as AppDeps & { prefix: string });
   } else {
     await app.register(dispatchApiPlugin, { ...deps, prefix: "/api/v1" } as AppDeps & { prefix: string });
+    await app.register(gatewayPlugin, { ...deps, prefix: "/api/mobile/v1", surface: "dispatch" } as AppDeps & {
+      prefix: string;
+    });
   }
   return app;
 }

@@ -4,6 +4,7 @@ import { isAppError } from "../core/errors.js";
 import { startServer } from "../main.js";
 import { accountCommands } from "./accounts.js";
 import type { CommandSpec } from "./commands.js";
+import { deviceCommands } from "./devices.js";
 
 const serve: CommandSpec = {
   path: ["serve"],
@@ -36,7 +37,7 @@ const serve: CommandSpec = {
 };
 
 /** Every command; domains add theirs to this list. */
-export const COMMANDS: CommandSpec[] = [serve, ...accountCommands];
+export const COMMANDS: CommandSpec[] = [serve, ...accountCommands, ...deviceCommands];
 
 function help(): string {
   const lines = COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`);

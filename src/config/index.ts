@@ -39,6 +39,16 @@ export interface Config {
   rateLimitPerMinute: number;
   /** API requests per minute per OAuth client and location. */
   rateLimitPerLocationPerMinute: number;
+  /** Phones: how long a fetched, unacknowledged message stays with that phone before another may take it. */
+  deviceLeaseSeconds: number;
+  /** Phones: a phone holding an event stream or seen within this many seconds counts as online. */
+  deviceOnlineSeconds: number;
+  /** Outbound messages still queued this long after acceptance become `expired`. */
+  messageTtlSeconds: number;
+  /** Phones: how long a pairing token / code stays valid. */
+  pairingTtlSeconds: number;
+  /** Phones: signed webhooks from phones whose X-Timestamp is further off than this are refused. */
+  ingestMaxSkewSeconds: number;
 }
 
 type Source = Record<string, string | undefined>;
@@ -147,6 +157,11 @@ export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config
     metricsToken: src.METRICS_TOKEN,
     rateLimitPerMinute: int("RATE_LIMIT_PER_MINUTE", 600, 1, 10_000_000) ?? 600,
     rateLimitPerLocationPerMinute: int("RATE_LIMIT_PER_LOCATION_PER_MINUTE", 300, 1, 10_000_000) ?? 300,
+    deviceLeaseSeconds: int("DEVICE_LEASE_SECONDS", 60, 5, 86_400) ?? 60,
+    deviceOnlineSeconds: int("DEVICE_ONLINE_SECONDS", 90, 10, 86_400) ?? 90,
+    messageTtlSeconds: int("MESSAGE_TTL_SECONDS", 86_400, 60, 30 * 86_400) ?? 86_400,
+    pairingTtlSeconds: int("PAIRING_TTL_SECONDS", 900, 60, 7 * 86_400) ?? 900,
+    ingestMaxSkewSeconds: int("INGEST_MAX_SKEW_SECONDS", 300, 10, 3600) ?? 300,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

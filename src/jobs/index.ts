@@ -1,4 +1,5 @@
 import type { Logger } from "../core/logger.js";
+import { maintainQueue } from "../devices/index.js";
 import type { AppDeps } from "../http/deps.js";
 import { accounts } from "../store/repos/index.js";
 import { type BackgroundJob, intervalJob } from "./runner.js";
@@ -23,7 +24,18 @@ export function buildJobs(
     },
     log,
   );
-  const jobs = [sessionCleanup];
+  // Phones: expire overdue queued messages, return lapsed leases to the queue (and wake phones).
+  const deviceQueue = intervalJob(
+    "device-queue",
+    5_000,
+    async () => {
+      const ctx = { store: deps.store, db: deps.store.db, clock: deps.clock, log };
+      const r = await maintainQueue({ ctx, input: { ttlMs: deps.config.messageTtlSeconds * 1000 } });
+      return r.more;
+    },
+    log,
+  );
+  const jobs = [sessionCleanup, deviceQueue];
   const byName = new Map<string, { wake(): void }>(jobs.map((j) => [j.name, j]));
   return { jobs, wake: (name) => byName.get(name)?.wake() };
 }

@@ -1,4 +1,5 @@
 /** Every storage operation, written once in Kysely; the contract suite runs each on both dialects. */
 export * as accounts from "./accounts.js";
+export * as devices from "./devices.js";
 export * as oauth from "./oauth.js";
 export { isPostgres } from "./dialect.js";

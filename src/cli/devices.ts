@@ -1,0 +1,145 @@
+import { createInterface } from "node:readline";
+import QRCode from "qrcode";
+import { AppError } from "../core/errors.js";
+import { createPairing, listDevices } from "../devices/index.js";
+import { type PhoneEvent, SimulatedPhone } from "../devices/simulator/phone.js";
+import type { CommandSpec } from "./commands.js";
+import { output, withCommandCtx } from "./context.js";
+
+function str(values: Record<string, unknown>, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+export const deviceCommands: CommandSpec[] = [
+  {
+    path: ["devices", "pair"],
+    summary: "Create a one-time pairing for a location (token, code and QR code for the SMSGate app)",
+    usage: "mycrmsim devices pair --location LOC [--json]",
+    options: { location: { type: "string" } },
+    async run({ config, values, json }) {
+      const locationId = str(values, "location");
+      if (!locationId) throw new AppError("invalid_request", "--location is required");
+      const pairing = await withCommandCtx(config, (ctx) =>
+        createPairing({ ctx, input: { locationId, ttlMs: config.pairingTtlSeconds * 1000 } }),
+      );
+      const serverUrl = `${config.publicUrl}/api/mobile/v1`;
+      if (json) return output(true, { ...pairing, serverUrl }, "");
+      const qr = await QRCode.toString(pairing.token, { type: "terminal", small: true });
+      process.stdout.write(
+        [
+          `Pairing for ${locationId} (single use, valid until ${pairing.expiresAt})`,
+          "",
+          "In the SMS Gateway for Android app: Settings > Cloud server:",
+          `  API URL:        ${serverUrl}`,
+          `  Private token:  ${pairing.token}`,
+          `  (or sign in with the one-time code ${pairing.code})`,
+          "Then switch the app to Cloud server and start it.",
+          "",
+          qr,
+        ].join("\n"),
+      );
+    },
+  },
+  {
+    path: ["devices", "list"],
+    summary: "List paired phones, online status and queue depth",
+    usage: "mycrmsim devices list [--location LOC] [--json]",
+    options: { location: { type: "string" } },
+    async run({ config, values, json }) {
+      const locationId = str(values, "location");
+      const list = await withCommandCtx(config, (ctx) =>
+        listDevices({
+          ctx,
+          input: {
+            locationIds: locationId ? [locationId] : undefined,
+            onlineMs: config.deviceOnlineSeconds * 1000,
+          },
+        }),
+      );
+      const lines = list.map(
+        (d) =>
+          `${d.id}  ${d.locationId}  ${d.online ? "online " : "offline"}  queued=${d.queueDepth}  sims=${d.simCards.length}  ${d.name}`,
+      );
+      output(json, list, lines.length ? lines.join("\n") : "no phones");
+    },
+  },
+  {
+    path: ["device", "simulate"],
+    summary:
+      "A simulated phone in the terminal (registers, receives, reports; type `+1555…> text` to receive an SMS)",
+    usage:
+      "mycrmsim device simulate --server URL (--token PAIRING_TOKEN | --code CODE | --device-token T) [--name N] [--json]",
+    options: {
+      server: { type: "string" },
+      token: { type: "string" },
+      code: { type: "string" },
+      "device-token": { type: "string" },
+      name: { type: "string" },
+    },
+    async run({ values, json }) {
+      const server = str(values, "server");
+      if (!server) throw new AppError("invalid_request", "--server is required");
+      const print = (e: PhoneEvent | Record<string, unknown>) =>
+        process.stdout.write(json ? `${JSON.stringify(e)}\n` : `${human(e as PhoneEvent)}\n`);
+      const phone = new SimulatedPhone({
+        server,
+        name: str(values, "name") ?? "Simulated phone",
+        onEvent: print,
+      });
+      const token = str(values, "token");
+      const code = str(values, "code");
+      const deviceToken = str(values, "device-token");
+      if (deviceToken) phone.resume(deviceToken);
+      else if (token) await phone.register({ token });
+      else if (code) await phone.register({ code });
+      else throw new AppError("invalid_request", "one of --token, --code or --device-token is required");
+      if (!deviceToken)
+        print({ type: "credentials", deviceId: phone.deviceId, deviceToken: phone.deviceToken });
+      await phone.start();
+      const rl = createInterface({ input: process.stdin });
+      rl.on("line", (line) => {
+        const m = /^\s*(\+?[0-9]{5,15})\s*>\s*(.+)$/.exec(line);
+        if (!m?.[1] || !m[2]) {
+          if (line.trim()) process.stderr.write("type: +15551234567> message text\n");
+          return;
+        }
+        void phone.receive(m[1], m[2]).catch((e) => process.stderr.write(`${(e as Error).message}\n`));
+      });
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          void phone.stop().then(resolve);
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+        rl.once("close", () => {
+          if (!process.stdin.isTTY) return;
+          stop();
+        });
+      });
+    },
+  },
+];
+
+function human(e: PhoneEvent | { type: "credentials"; deviceId: string; deviceToken: string }): string {
+  switch (e.type) {
+    case "credentials":
+      return `registered as ${e.deviceId}; resume later with --device-token ${e.deviceToken}`;
+    case "registered":
+      return `registered: ${e.deviceId}`;
+    case "connected":
+      return "event stream connected";
+    case "disconnected":
+      return `event stream closed${e.error ? ` (${e.error})` : ""}; reconnecting`;
+    case "sse":
+      return `event: ${e.event}`;
+    case "fetched":
+      return `fetched ${e.count} message(s)`;
+    case "sent":
+      return `SMS to ${e.to.join(", ")}${e.simNumber ? ` (SIM ${e.simNumber})` : ""}: ${e.text}`;
+    case "reported":
+      return `  ${e.messageId} -> ${e.state}`;
+    case "inbound":
+      return `inbound from ${e.from} posted (${e.status})`;
+  }
+}

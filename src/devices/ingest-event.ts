@@ -1,0 +1,125 @@
+import { inTransaction, type Ctx } from "../context.js";
+import { hmacHex, safeEqual, sha256Hex } from "../core/crypto.js";
+import { AppError } from "../core/errors.js";
+import { devices as repo } from "../store/repos/index.js";
+import { recordInbound, transitionMessage } from "./messages-port.js";
+
+export interface IngestInput {
+  deviceId: string;
+  /** The request body exactly as received: the signature covers these bytes. */
+  rawBody: string;
+  signature: string | undefined;
+  timestamp: string | undefined;
+  maxSkewMs: number;
+}
+
+interface Envelope {
+  id?: unknown;
+  event?: unknown;
+  payload?: Record<string, unknown>;
+}
+
+const OUTCOMES: Record<string, "sent" | "delivered" | "failed" | undefined> = {
+  "sms:sent": "sent",
+  "sms:delivered": "delivered",
+  "sms:failed": "failed",
+};
+
+const bad = (m: string) => new AppError("unauthorized", m);
+
+/**
+ * A webhook the phone posted (SMSGate envelope `{id, webhookId, event, deviceId, payload}`), signed
+ * with the device's key: hex HMAC-SHA256 over raw body + X-Timestamp. Verified, refused outside the
+ * replay window, de-duplicated by envelope id, and applied in ONE transaction with the de-dup record,
+ * so a 2xx means it is stored and a failure leaves nothing half done for the phone's retry.
+ */
+export async function ingestEvent({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: IngestInput;
+}): Promise<{ event: string; duplicate: boolean; messageId?: string }> {
+  const device = await repo.devices.byId(ctx.db, input.deviceId);
+  if (!device) throw bad("Unknown device");
+  const now = ctx.clock.now();
+  const ts = Number(input.timestamp);
+  if (!input.timestamp || !Number.isInteger(ts)) throw bad("X-Timestamp: missing or not Unix seconds");
+  if (Math.abs(now - ts * 1000) > input.maxSkewMs) throw bad("X-Timestamp: outside the accepted window");
+  const expected = hmacHex(device.signing_key, input.rawBody + input.timestamp);
+  if (!input.signature || !safeEqual(expected, input.signature.toLowerCase())) {
+    throw bad("X-Signature: does not match");
+  }
+  let env: Envelope;
+  try {
+    env = JSON.parse(input.rawBody) as Envelope;
+  } catch {
+    throw new AppError("invalid_request", "body: not valid JSON");
+  }
+  const event = typeof env.event === "string" ? env.event : "";
+  const p = env.payload && typeof env.payload === "object" ? env.payload : {};
+  if (typeof env.id !== "string" || !env.id || env.id.length > 128 || !event) {
+    throw new AppError("invalid_request", "body: id and event are required");
+  }
+  const envelopeId = env.id;
+  return inTransaction(ctx, async (tx) => {
+    await repo.devices.touch(tx.db, [device.id], now, 0);
+    if (!(await repo.events.firstSeen(tx.db, device.id, envelopeId, event, now))) {
+      return { event, duplicate: true };
+    }
+    const sim = typeof p.simNumber === "number" ? p.simNumber : undefined;
+    if (event === "sms:received") {
+      const phone = str(p.sender) ?? str(p.phoneNumber);
+      const body = str(p.message) ?? "";
+      if (!phone) throw new AppError("invalid_request", "payload.sender: required");
+      const receivedAt = time(p.receivedAt) ?? now;
+      // The app's messageId is a content hash, not unique; our key: sender, time, text and SIM.
+      const dedupeKey = `sms:${sha256Hex([device.location_id, phone, receivedAt, body, sim ?? ""].join("\n"))}`;
+      const r = await recordInbound({
+        ctx: tx,
+        input: {
+          locationId: device.location_id,
+          phone,
+          body,
+          receivedAt,
+          dedupeKey,
+          deviceId: device.id,
+          simNumber: sim,
+        },
+      });
+      return { event, duplicate: false, messageId: (r as { message?: { id?: string } }).message?.id };
+    }
+    const status = OUTCOMES[event];
+    const messageId = str(p.messageId);
+    if (status && messageId) {
+      const m = await repo.queue.byIdInLocation(tx.db, messageId, device.location_id);
+      if (m) {
+        const at = time(p.sentAt) ?? time(p.deliveredAt) ?? time(p.failedAt) ?? now;
+        await transitionMessage({
+          ctx: tx,
+          input: {
+            messageId,
+            status,
+            at: Math.min(at, now),
+            error:
+              status === "failed" ? (str(p.reason) ?? "The phone reported the message as failed") : undefined,
+            deviceId: device.id,
+            simNumber: sim,
+            source: "phone",
+          },
+        });
+        if (status !== "failed") await repo.sends.record(tx.db, messageId, device.id, sim ?? 1, now);
+      }
+    }
+    return { event, duplicate: false, messageId };
+  });
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v.length > 0 ? v : undefined;
+}
+
+function time(v: unknown): number | undefined {
+  const t = typeof v === "string" ? Date.parse(v) : Number.NaN;
+  return Number.isFinite(t) ? t : undefined;
+}

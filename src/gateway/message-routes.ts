@@ -1,0 +1,72 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import {
+  deviceSettings,
+  deviceWebhooks,
+  leaseMessages,
+  presentMobileMessage,
+  reportStates,
+} from "../devices/index.js";
+import { requestCtx } from "../http/deps.js";
+import { eventsRoute } from "./events-route.js";
+import { deviceOf, type GatewayDeps } from "./index.js";
+
+const Report = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+  state: Type.String({ maxLength: 32 }),
+  recipients: Type.Optional(
+    Type.Array(
+      Type.Object({
+        phoneNumber: Type.Optional(Type.String({ maxLength: 64 })),
+        state: Type.Optional(Type.String({ maxLength: 32 })),
+        error: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+      }),
+      { maxItems: 100 },
+    ),
+  ),
+  states: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 64 }))),
+});
+
+/** The work loop: fetch (lease), report states, settings, webhooks, and the event stream. */
+export async function messageRoutes(base: FastifyInstance, deps: GatewayDeps): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook("preHandler", deps.deviceAuth);
+
+  for (const path of ["/message", "/messages"]) {
+    app.get(
+      path,
+      {
+        schema: {
+          querystring: Type.Object({
+            order: Type.Optional(Type.Union([Type.Literal("lifo"), Type.Literal("fifo")])),
+          }),
+        },
+      },
+      async (request) => {
+        const rows = await leaseMessages({
+          ctx: requestCtx(deps, request),
+          input: {
+            device: deviceOf(request),
+            lifo: request.query.order === "lifo",
+            leaseMs: deps.opts.leaseMs,
+            onlineMs: deps.opts.onlineMs,
+            ttlMs: deps.opts.ttlMs,
+          },
+        });
+        return rows.map((m) => presentMobileMessage(m, deps.opts.ttlMs));
+      },
+    );
+    app.patch(path, { schema: { body: Type.Array(Report, { maxItems: 500 }) } }, async (request, reply) => {
+      await reportStates({
+        ctx: requestCtx(deps, request),
+        input: { device: deviceOf(request), reports: request.body },
+      });
+      return reply.code(204).send();
+    });
+  }
+
+  app.get("/webhooks", async (request) => deviceWebhooks(deviceOf(request), deps.opts.dispatchUrl));
+  app.get("/settings", async (request) => deviceSettings(deviceOf(request), deps.opts.secret));
+  await eventsRoute(app, deps);
+}

@@ -5,6 +5,7 @@ import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance } from "fastify";
 import { dispatchApiPlugin, apiPlugin } from "./api/index.js";
+import { oauthPlugin } from "./api/oauth/index.js";
 import { systemPlugin } from "./api/system.js";
 import { REDACT_PATHS } from "./core/logger.js";
 import { newId } from "./core/ids.js";
@@ -12,6 +13,7 @@ import { gatewayPlugin } from "./gateway/index.js";
 import type { AppDeps } from "./http/deps.js";
 import { sendApiError } from "./http/errors.js";
 import { webPlugin } from "./web/index.js";
+import { docsPlugin } from "./web/pages/docs.js";
 
 export type { AppDeps } from "./http/deps.js";
 
@@ -79,6 +81,14 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(swagger, {
+    // Only the API, OAuth and discovery routes are documented; pages are hidden unless they carry tags.
+    transform: ({ schema, url }) => ({
+      schema:
+        /^\/(api\/|oauth\/|\.well-known\/)/.test(url) || (schema as { tags?: unknown } | undefined)?.tags
+          ? schema
+          : { ...(schema ?? {}), hide: true },
+      url,
+    }),
     openapi: {
       openapi: "3.1.0",
       info: {
@@ -123,6 +133,8 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     await app.register(apiPlugin, { ...deps, prefix: "/api/v1" } as AppDeps & { prefix: string });
     await app.register(webPlugin, deps);
     await app.register(gatewayPlugin, { ...deps, prefix: "/api/mobile/v1" } as AppDeps & { prefix: string });
+    await app.register(oauthPlugin, deps);
+    await app.register(docsPlugin);
   } else {
     await app.register(dispatchApiPlugin, { ...deps, prefix: "/api/v1" } as AppDeps & { prefix: string });
     await app.register(gatewayPlugin, { ...deps, prefix: "/api/mobile/v1", surface: "dispatch" } as AppDeps & {

@@ -2,6 +2,9 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../core/errors.js";
 import { type AppDeps, requestCtx } from "../http/deps.js";
 import { type Principal, type Scope, verifyAccessToken } from "../oauth/index.js";
+import { rateLimitClient, rememberReply } from "./ratelimit.js";
+
+export { rateLimitLocation } from "./ratelimit.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -12,10 +15,11 @@ declare module "fastify" {
 
 /**
  * preHandler for API routes: a valid Bearer access token (header only, RFC 6750 §2.1) with `scope`.
- * 401 `unauthorized` for a missing, unknown, expired or revoked token; 403 `insufficient_scope`.
+ * 401 `unauthorized` for a missing, unknown, expired or revoked token; 403 `insufficient_scope`; 429
+ * `rate_limited` past the client's per-minute budget (RateLimit headers on every answer).
  */
 export function bearerAuth(deps: AppDeps, scope?: Scope) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization ?? "";
     const m = /^Bearer ([\x21-\x7e]+)$/i.exec(header);
     const principal = m?.[1]
@@ -26,6 +30,8 @@ export function bearerAuth(deps: AppDeps, scope?: Scope) {
       throw new AppError("insufficient_scope", `This token lacks the ${scope} scope`, { details: { scope } });
     }
     request.principal = principal;
+    rememberReply(request, reply);
+    await rateLimitClient(deps, request, principal.clientId);
   };
 }
 

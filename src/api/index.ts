@@ -1,12 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import type { AppDeps } from "../http/deps.js";
 import { sendApiError } from "../http/errors.js";
+import { identityRoutes } from "./identity/index.js";
 
 /**
  * The public REST API under /api/v1. Each resource registers its routes here; handlers validate
  * (route schema), call one verb, present the result. Errors: the seed's `{error, message}` shape.
  */
-export async function apiPlugin(app: FastifyInstance, _deps: AppDeps): Promise<void> {
+export async function apiPlugin(app: FastifyInstance, deps: AppDeps): Promise<void> {
   app.setErrorHandler((err, request, reply) => sendApiError(request, reply, err));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
@@ -15,6 +16,7 @@ export async function apiPlugin(app: FastifyInstance, _deps: AppDeps): Promise<v
       request_id: request.id,
     }),
   );
+  await identityRoutes(app, deps);
 }
 
 /** The routes the dispatch host serves (also served by the main host). */

@@ -1,0 +1,133 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { listUserLocations, type ResolvedSession } from "../../accounts/index.js";
+import { isAppError } from "../../core/errors.js";
+import { type AppDeps, requestCtx } from "../../http/deps.js";
+import {
+  type AuthorizeParams,
+  type AuthorizeRedirectError,
+  type AuthorizeRequest,
+  checkAuthorizeRequest,
+  createAuthorizationCode,
+} from "../../oauth/index.js";
+import { isSecure } from "../../web/auth.js";
+import { csrfToken, currentSession, verifyCsrf } from "../../web/index.js";
+import { consentPage } from "../../web/pages/consent.js";
+import { bodyOf, param, parseQuery } from "./params.js";
+
+function redirectTo(reply: FastifyReply, uri: string, params: Record<string, string | undefined>) {
+  const u = new URL(uri);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.append(k, v);
+  return reply.redirect(u.toString(), 303);
+}
+
+function redirectError(reply: FastifyReply, e: AuthorizeRedirectError) {
+  return redirectTo(reply, e.redirectUri, {
+    error: e.error,
+    error_description: e.description,
+    state: e.state,
+  });
+}
+
+async function renderConsent(
+  deps: AppDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  o: { session: ResolvedSession; req: AuthorizeRequest; raw: string; checked?: string[]; error?: string },
+) {
+  const locations = await listUserLocations({
+    ctx: requestCtx(deps, request),
+    input: { userId: o.session.user.id },
+  });
+  const html = consentPage({
+    user: o.session.user,
+    appName: o.req.client.name,
+    scopes: o.req.scopes,
+    locations,
+    checked: new Set(o.checked ?? locations.map((l) => l.id)),
+    csrf: csrfToken(request, reply, deps.secret, isSecure(deps)),
+    request: o.raw,
+    error: o.error,
+  });
+  return reply
+    .code(o.error ? 400 : 200)
+    .type("text/html; charset=utf-8")
+    .send(html);
+}
+
+/**
+ * GET /oauth/authorize validates, sends a signed-out user to sign in (and back), and shows the consent
+ * page; the page POSTs the decision back here with the original request, which is validated again.
+ */
+export function registerAuthorizeRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.get(
+    "/oauth/authorize",
+    {
+      schema: {
+        tags: ["OAuth"],
+        summary: "Start the authorization code flow (browser)",
+        description:
+          "Query: client_id, redirect_uri (exactly as registered), response_type=code, state, optional scope, " +
+          "optional code_challenge + code_challenge_method=S256. Signs the user in, asks for consent, then " +
+          "303 to redirect_uri?code=…&state=… (or error=access_denied).",
+      },
+    },
+    async (request, reply) => {
+      const ctx = requestCtx(deps, request);
+      const check = await checkAuthorizeRequest({ ctx, input: { params: request.query as AuthorizeParams } });
+      if (!check.ok) return redirectError(reply, check);
+      const session = await currentSession(deps, request);
+      if (!session) return reply.redirect(`/signin?next=${encodeURIComponent(request.url)}`, 303);
+      const q = request.url.indexOf("?");
+      return renderConsent(deps, request, reply, {
+        session,
+        req: check,
+        raw: q < 0 ? "" : request.url.slice(q + 1),
+      });
+    },
+  );
+
+  app.post("/oauth/authorize", { schema: { hide: true } }, async (request, reply) => {
+    verifyCsrf(request, deps.secret, new URL(deps.config.publicUrl).origin);
+    const body = bodyOf(request);
+    const raw = param(body, "request") ?? "";
+    const ctx = requestCtx(deps, request);
+    const check = await checkAuthorizeRequest({ ctx, input: { params: parseQuery(raw) } });
+    if (!check.ok) return redirectError(reply, check);
+    const session = await currentSession(deps, request);
+    if (!session) return reply.redirect(`/signin?next=${encodeURIComponent(`/oauth/authorize?${raw}`)}`, 303);
+    if (body.decision !== "allow") {
+      return redirectError(reply, {
+        redirectUri: check.redirectUri,
+        state: check.state,
+        error: "access_denied",
+        description: "The user denied the request",
+      });
+    }
+    const chosen = ([] as unknown[])
+      .concat(body.location ?? [])
+      .filter((x): x is string => typeof x === "string");
+    try {
+      const code = await createAuthorizationCode({
+        ctx,
+        input: {
+          clientId: check.client.id,
+          userId: session.user.id,
+          redirectUri: check.redirectUri,
+          scopes: check.scopes,
+          locationIds: chosen,
+          codeChallenge: check.codeChallenge,
+        },
+      });
+      return redirectTo(reply, check.redirectUri, { code, state: check.state });
+    } catch (e) {
+      if (!isAppError(e) || e.status >= 500) throw e;
+      return renderConsent(deps, request, reply, {
+        session,
+        req: check,
+        raw,
+        checked: chosen,
+        error: e.message,
+      });
+    }
+  });
+}

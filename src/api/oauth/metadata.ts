@@ -1,0 +1,31 @@
+import type { FastifyInstance } from "fastify";
+import type { AppDeps } from "../../http/deps.js";
+import { SCOPES } from "../../oauth/index.js";
+
+/** RFC 8414 metadata; the issuer is PUBLIC_URL's origin (no path). Read per request: config may move. */
+export function registerMetadataRoute(app: FastifyInstance, deps: AppDeps): void {
+  app.get(
+    "/.well-known/oauth-authorization-server",
+    { schema: { tags: ["OAuth"], summary: "Authorization server metadata (RFC 8414)" } },
+    async () => {
+      const issuer = new URL(deps.config.publicUrl).origin;
+      const methods = ["client_secret_basic", "client_secret_post"];
+      return {
+        issuer,
+        authorization_endpoint: `${issuer}/oauth/authorize`,
+        token_endpoint: `${issuer}/oauth/token`,
+        revocation_endpoint: `${issuer}/oauth/revoke`,
+        introspection_endpoint: `${issuer}/oauth/introspect`,
+        response_types_supported: ["code"],
+        response_modes_supported: ["query"],
+        grant_types_supported: ["authorization_code", "refresh_token"],
+        token_endpoint_auth_methods_supported: methods,
+        revocation_endpoint_auth_methods_supported: methods,
+        introspection_endpoint_auth_methods_supported: methods,
+        code_challenge_methods_supported: ["S256"],
+        scopes_supported: [...SCOPES],
+        service_documentation: `${issuer}/docs`,
+      };
+    },
+  );
+}

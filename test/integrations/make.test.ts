@@ -67,22 +67,12 @@ forEachDialect("Make custom app, replayed by the harness", (dialect) => {
     make.json = m;
   });
 
-  it("refreshes only when the token is about to expire, after the clock jumps", async () => {
-    const m = json();
-    assert.equal((await m.refresh()).skipped, true, "a fresh token must not be refreshed");
-    const before = { ...m.data };
-    clock.advance(HOUR - 5 * 60_000);
-    const r = await m.refresh();
-    assert.equal(r.skipped, false);
-    assert.notEqual(m.data.accessToken, before.accessToken);
-    assert.notEqual(m.data.refreshToken, before.refreshToken, "refresh tokens rotate");
-    assert.equal(new Date(String(m.data.expires)).getTime(), clock.now() + HOUR);
-    assert.equal((await m.info()).uid, user.id);
+  it("the listLocations RPC offers only this grant's locations", async () => {
+    assert.deepEqual(await json().rpc("listLocations"), [{ label: "Harbor Clinic", value: loc.id }]);
   });
 
-  it("lists locations for the select (only this grant's), sends an SMS and an MMS", async () => {
+  it("Send a Message: an SMS, an MMS, and the API's errors mapped to Make errors", async () => {
     const m = json();
-    assert.deepEqual(await m.rpc("listLocations"), [{ label: "Harbor Clinic", value: loc.id }]);
     const sms = (await m.module("sendMessage", {
       locationId: loc.id,
       type: "sms",
@@ -125,11 +115,16 @@ forEachDialect("Make custom app, replayed by the harness", (dialect) => {
     );
   });
 
+  // Before any clock jump: the simulated phone signs its events with the real time.
   it("Watch New Messages: attach, an inbound SMS from a phone arrives as a bundle, detach twice", async () => {
     const m = json();
     const webhook = await m.attach("newMessage", `${hookBase}/make/hook-1`, { locationId: loc.id });
     assert.match(String(webhook.webhook_id), /^wh_/);
-    await phoneReceivesSms(s, { locationId: loc.id, from: "+923001234567", text: "Reply from a customer" });
+    await phoneReceivesSms(s, ctxFor(s.db.store, clock), {
+      locationId: loc.id,
+      from: "+923001234567",
+      text: "Reply from a customer",
+    });
     const hit = await receiver.next("/make/hook-1");
     const bundle = m.bundle("newMessage", {
       body: hit.body,
@@ -150,6 +145,19 @@ forEachDialect("Make custom app, replayed by the harness", (dialect) => {
     const webhook = await m.attach("messageStatus", `${hookBase}/make/hook-2`, { locationId: loc.id });
     assert.match(String(webhook.webhook_id), /^wh_/);
     await m.detach("messageStatus", webhook);
+  });
+
+  it("refreshes only when the token is about to expire, after the clock jumps", async () => {
+    const m = json();
+    assert.equal((await m.refresh()).skipped, true, "a fresh token must not be refreshed");
+    const before = { ...m.data };
+    clock.advance(HOUR - 5 * 60_000);
+    const r = await m.refresh();
+    assert.equal(r.skipped, false);
+    assert.notEqual(m.data.accessToken, before.accessToken);
+    assert.notEqual(m.data.refreshToken, before.refreshToken, "refresh tokens rotate");
+    assert.equal(new Date(String(m.data.expires)).getTime(), clock.now() + HOUR);
+    assert.equal((await m.info()).uid, user.id);
   });
 
   it("invalidate revokes the connection: info then fails with 401", async () => {

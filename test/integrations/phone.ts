@@ -1,14 +1,26 @@
+import type { Ctx } from "../../src/context.js";
 import type { TestServer } from "../helpers/server.js";
 
 /**
- * An SMS arriving at a phone paired to `locationId`, reported to the server over the SMSGate
- * protocol by the simulated phone client. Filled in once the device simulator lands.
+ * An SMS arriving at a phone paired to `locationId`: the simulated SMSGate client pairs, loads its
+ * settings and ingest URLs, and posts the signed `sms:received` event, as the Android app does.
  */
 export async function phoneReceivesSms(
-  _s: TestServer,
-  _sms: { locationId: string; from: string; text: string },
+  s: TestServer,
+  ctx: Ctx,
+  sms: { locationId: string; from: string; text: string },
 ): Promise<void> {
-  throw new Error(
-    "the simulated phone (src/devices/simulator or src/gateway/simulator) is not available yet",
-  );
+  // Loaded here so that only this step fails while the phone side is incomplete.
+  const { createPairing } = await import("../../src/devices/index.js");
+  const { SimulatedPhone } = await import("../../src/devices/simulator/phone.js");
+  const pairing = await createPairing({ ctx, input: { locationId: sms.locationId, ttlMs: 10 * 60_000 } });
+  const phone = new SimulatedPhone({ server: s.url, name: "Harness phone" });
+  try {
+    await phone.register({ token: pairing.token });
+    await phone.refreshConfig();
+    const status = await phone.receive(sms.from, sms.text);
+    if (status < 200 || status > 299) throw new Error(`the server refused the inbound SMS: ${status}`);
+  } finally {
+    await phone.stop();
+  }
 }

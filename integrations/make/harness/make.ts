@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type AppDefinition, component, type Json, loadApp } from "./definition.js";
 import { ImlError, render, type Scope } from "./iml.js";
-import { MakeError, type Outcome, runRequest } from "./request.js";
+import { MakeError, type Outcome, runRequest, target } from "./request.js";
 
 export { MakeError } from "./request.js";
 
@@ -73,7 +73,7 @@ export class MakeHarness {
     const spec = this.comm.authorize as Json;
     this.state = randomBytes(12).toString("base64url");
     const qs = render(spec.qs, this.scope()) as Json;
-    const url = new URL(String(render(spec.url, this.scope())));
+    const url = target(String(render(spec.url, this.scope())), this.opts.hosts);
     for (const [k, v] of Object.entries(qs)) url.searchParams.set(k, String(v));
     url.searchParams.set("state", this.state);
     return url.href;

@@ -38,7 +38,8 @@ export interface Outcome {
 
 type Spec = Json & { response?: Json; log?: { sanitize?: string[] } };
 
-function target(raw: string, hosts: Record<string, string>): URL {
+/** A definition URL on one of our public hosts → the same URL on the server under test. */
+export function target(raw: string, hosts: Record<string, string>): URL {
   const url = new URL(raw);
   const real = hosts[url.origin];
   if (!real) throw new Error(`the app called ${url.origin}, which is not a myCRMSIM host`);

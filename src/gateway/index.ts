@@ -43,7 +43,8 @@ export async function gatewayPlugin(
   app: FastifyInstance,
   options: AppDeps & { surface?: "main" | "dispatch" },
 ): Promise<void> {
-  const deps = options;
+  // The options carry this plugin's own prefix; the route modules below must not inherit it.
+  const { prefix: _prefix, surface, ...deps } = options as typeof options & { prefix?: string };
   app.setErrorHandler((err, request, reply) => sendGatewayError(request, reply, err));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ message: `No route ${request.method} ${request.url.split("?")[0]}`, code: 404 }),
@@ -72,7 +73,7 @@ export async function gatewayPlugin(
     },
   };
   await app.register(ingestRoutes, g);
-  if (options.surface === "dispatch") return;
+  if (surface === "dispatch") return;
   await app.register(deviceRoutes, g);
   await app.register(messageRoutes, g);
 }

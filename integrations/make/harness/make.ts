@@ -88,8 +88,8 @@ export class MakeHarness {
     if (query.error) throw new MakeError("AuthorizationError", String(query.error), 0);
     const response = (this.comm.authorize as Json).response as Json;
     const temp = render(response.temp, this.scope({ query })) as Json;
-    for (const [k, v] of Object.entries(temp))
-      if (!v) throw new ImlError(`authorize response.temp.${k} evaluated to nothing`);
+    for (const k of Object.keys(response.temp as Json))
+      if (!temp[k]) throw new ImlError(`authorize response.temp.${k} evaluated to nothing`);
     this.temp = temp;
   }
 

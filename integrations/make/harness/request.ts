@@ -74,12 +74,17 @@ function sanitize(record: Json, paths: string[]): string {
   return JSON.stringify(copy);
 }
 
-/** Stored values (`data`, `temp`) must all resolve: an empty one means the API broke the contract. */
-function strict(section: string, value: unknown): Json | undefined {
-  if (value === undefined) return undefined;
-  for (const [k, v] of Object.entries(value as Json))
-    if (isEmpty(v)) throw new ImlError(`${section}.${k} evaluated to nothing: the response lacks that field`);
-  return value as Json;
+/**
+ * Stored values (`data`, `temp`) must all resolve: a key of the template that renders to nothing
+ * means the API's response lacks a field the app relies on (a contract break), not an empty value.
+ */
+function strict(section: string, template: unknown, scope: Scope): Json | undefined {
+  if (template === undefined) return undefined;
+  const value = render(template, scope) as Json;
+  for (const k of Object.keys(template as Json))
+    if (isEmpty(value[k]))
+      throw new ImlError(`${section}.${k} evaluated to nothing: the response lacks that field`);
+  return value;
 }
 
 /** Run one request section of the definition exactly as Make would, against the mapped hosts. */
@@ -134,8 +139,8 @@ export async function runRequest(spec: Spec, scope: Scope, opts: RequestOptions)
     throw new MakeError(type, message, res.status);
   }
   const out: Outcome = { skipped: false, statusCode: res.status, body: resBody, headers: resHeaders };
-  out.data = strict("response.data", render(response.data, rs));
-  out.temp = strict("response.temp", render(response.temp, rs));
+  out.data = strict("response.data", response.data, rs);
+  out.temp = strict("response.temp", response.temp, rs);
   out.expires = render(response.expires, rs);
   out.uid = render(response.uid, rs);
   out.metadata = render(response.metadata, rs);

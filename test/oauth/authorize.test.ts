@@ -151,7 +151,8 @@ forEachDialect("OAuth authorize endpoint and consent", (dialect) => {
     assert.equal(none.status, 400);
     assert.match(await none.text(), /at least one location/);
     const foreign = await consent(s.url, web.cookies, q(), { locations: ["loc_00000000000000000000000000"] });
-    assert.equal(foreign.status, 404);
+    assert.equal(foreign.status, 400);
+    assert.match(await foreign.text(), /not yours/);
     const one = await consent(s.url, web.cookies, q(), { locations: [all[1] ?? ""] });
     const code = new URL(one.headers.get("location") ?? "").searchParams.get("code") ?? "";
     const tok = await fetch(`${s.url}/oauth/token`, {

@@ -1,0 +1,165 @@
+/**
+ * `npm run bench [-- --quick]`: every figure next to a baseline measured in the same run, because the
+ * project machine is shared and absolute numbers drift 15–20% between runs (perf-baselines.md).
+ * Servers run as child processes on 127.0.0.1; the load generator (bench/load.ts: undici Pool loops)
+ * is a third process. PostgreSQL: a fresh schema in BENCH_DATABASE_URL (default: local `test`).
+ * Writes bench/results/latest.json. Sections of other engineers (bench/send.ts, bench/phones.ts) run
+ * as child processes when present; their own tables are printed as they come.
+ */
+import { execSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { freshPgSchema, load, startChild, seed, tempDir } from "./lib.js";
+import { listGrowth } from "./list-growth.js";
+import type { LoadResult } from "./load.js";
+
+const quick = process.argv.includes("--quick");
+const SECONDS = quick ? 3 : 10;
+const WARMUP = quick ? 1 : 3;
+const CONNS = 50;
+const rows: { what: string; result: string; ratio: string; note: string }[] = [];
+const json: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  quick,
+  machine: { nproc: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+  loadGenerator: "bench/load.ts: undici Pool loops in a separate process",
+};
+
+const body = (loc: string) =>
+  JSON.stringify({ phone: "+15551234567", locationId: loc, message: "Your code is 483920 ({n})" });
+const post = (url: string, b: string, headers: Record<string, string> = {}) =>
+  load({
+    url,
+    method: "POST",
+    body: b,
+    headers: { "content-type": "application/json", ...headers },
+    connections: CONNS,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP,
+  });
+const fmt = (r: LoadResult) => `${r.rps} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms)`;
+const add = (what: string, r: LoadResult | string, base?: LoadResult, note = "") => {
+  const ratio = typeof r !== "string" && base?.rps ? (r.rps / base.rps).toFixed(2) : "";
+  rows.push({ what, result: typeof r === "string" ? r : fmt(r), ratio, note });
+  json[what] = typeof r === "string" ? { skipped: r } : { ...r, ratioToBaseline: ratio || undefined };
+};
+
+async function measure(mode: string, env: Record<string, string> = {}): Promise<LoadResult> {
+  const s = await startChild(["bench/servers/baseline.ts", mode], env);
+  try {
+    return await post(`${s.url}/send`, body("loc_bench"));
+  } finally {
+    await s.stop();
+  }
+}
+
+/** Our real POST /api/v1/messages on one dialect, or the reason it could not be measured. */
+async function sendOurs(env: Record<string, string>): Promise<LoadResult | string> {
+  const { token, locationId } = await seed(env);
+  const s = await startChild(["src/cli.ts", "serve"], { ...env, ...RELAXED });
+  try {
+    const probe = await fetch(`${s.url}/api/v1/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body(locationId).replace("{n}", "probe"),
+    });
+    if (probe.status === 404 && (await probe.text()).includes("No route"))
+      return "n/a: POST /api/v1/messages missing";
+    return await post(`${s.url}/api/v1/messages`, body(locationId), { authorization: `Bearer ${token}` });
+  } finally {
+    await s.stop();
+  }
+}
+
+// The bench measures throughput, not the per-client limit: lift it (A's limiter still runs).
+const RELAXED = { RATE_LIMIT_PER_MINUTE: "10000000", RATE_LIMIT_PER_LOCATION_PER_MINUTE: "10000000" };
+
+async function main(): Promise<void> {
+  const dir = tempDir();
+  const pgA = await freshPgSchema("ins");
+  const pgB = await freshPgSchema("app");
+  try {
+    const bare = await measure("bare");
+    add("bare validated Fastify POST", bare, bare, "baseline");
+    add("one INSERT per request, SQLite FULL", await measure("insert-sqlite", { BENCH_DIR: dir }), bare);
+    const insPg = await measure("insert-pg", { BENCH_PG_URL: pgA.url });
+    add("one INSERT per request, PostgreSQL", insPg, bare);
+    add("POST /api/v1/messages, SQLite", await sendOurs({ DATA_DIR: dir }), bare, "ratio to bare POST");
+    add(
+      "POST /api/v1/messages, PostgreSQL",
+      await sendOurs({ DATABASE_URL: pgB.url }),
+      bare,
+      "ratio to bare POST",
+    );
+
+    // Token check: the same tiny GET with and without our bearerAuth preHandler, on the real store.
+    const { token } = await seed({ DATA_DIR: dir });
+    const auth = await startChild(["bench/servers/baseline.ts", "auth"], { DATA_DIR: dir, ...RELAXED });
+    try {
+      const get = (path: string, headers: Record<string, string> = {}) =>
+        load({
+          url: `${auth.url}${path}`,
+          headers,
+          connections: CONNS,
+          seconds: SECONDS,
+          warmupSeconds: WARMUP,
+        });
+      const open = await get("/open");
+      add("GET without auth", open, open, "baseline");
+      add("GET with bearer token check", await get("/auth", { authorization: `Bearer ${token}` }), open);
+    } finally {
+      await auth.stop();
+    }
+
+    json.listGrowth = await listGrowth({ quick, sqliteDir: dir, pgUrl: pgB.url, rows });
+  } finally {
+    await pgA.drop();
+    await pgB.drop();
+  }
+
+  for (const [name, file] of [
+    ["send", "bench/send.ts"],
+    ["phones", "bench/phones.ts"],
+  ] as const) {
+    if (!existsSync(file)) {
+      rows.push({ what: `${file}`, result: "n/a: not written yet", ratio: "", note: "" });
+      continue;
+    }
+    console.log(`\n--- ${file} ---`);
+    const r = spawnSync(process.execPath, ["--import", "tsx", file, ...(quick ? ["--quick"] : [])], {
+      stdio: ["ignore", "pipe", "inherit"],
+      encoding: "utf8",
+      timeout: 15 * 60_000,
+    });
+    process.stdout.write(r.stdout ?? "");
+    json[name] = { exitCode: r.status, output: (r.stdout ?? "").slice(-6000), results: readResults() };
+  }
+
+  printTable();
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync("bench/results/latest.json", `${JSON.stringify(json, null, 2)}\n`);
+  console.log("\nwritten: bench/results/latest.json");
+}
+
+function readResults(): unknown {
+  try {
+    return JSON.parse(readFileSync("bench/results/latest.json", "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function printTable(): void {
+  const m = json.machine as { nproc: number; memGiB: number; node: string };
+  const rev = execSync("git rev-parse --short HEAD").toString().trim();
+  console.log(
+    `\nmyCRMSIM bench ${json.date} (${quick ? "quick" : "full"}), nproc ${m.nproc}, ${m.memGiB} GiB, node ${m.node}, ${rev}`,
+  );
+  console.log("| What | Result | Ratio to baseline | Note |\n|---|---|---|---|");
+  for (const r of rows) console.log(`| ${r.what} | ${r.result} | ${r.ratio} | ${r.note} |`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,4 +1,4 @@
-import { type Migration, type MigrationResultSet, Migrator } from "kysely";
+import { type Migration, type MigrationResultSet, Migrator, sql } from "kysely";
 import type { Store } from "../types.js";
 import { m0001Accounts } from "./0001_accounts.js";
 import { m0002OAuth } from "./0002_oauth.js";
@@ -17,9 +17,16 @@ export async function migrate(store: Store): Promise<string[]> {
   const kit = kitFor(store.dialect);
   const migrations: Record<string, Migration> = {};
   for (const m of MIGRATIONS) migrations[m.name] = { up: (db: SchemaDb) => m.up(db, kit) };
+  // Name the schema on PostgreSQL: otherwise Kysely looks for its tables in every schema and, when
+  // another schema (another test, another tenant) has them, skips creating them in ours.
+  const schema =
+    store.dialect === "postgres"
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(store.db)).rows[0]?.s
+      : undefined;
   const migrator = new Migrator({
     db: store.db,
     provider: { getMigrations: async () => migrations },
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) throw result.error;

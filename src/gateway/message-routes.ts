@@ -66,7 +66,7 @@ export async function messageRoutes(base: FastifyInstance, deps: GatewayDeps): P
     });
   }
 
-  app.get("/webhooks", async (request) => deviceWebhooks(deviceOf(request), deps.opts.dispatchUrl));
+  app.get("/webhooks", async (request) => deviceWebhooks(deviceOf(request), deps.config.dispatchUrl));
   app.get("/settings", async (request) => deviceSettings(deviceOf(request), deps.opts.secret));
   await eventsRoute(app, deps);
 }

@@ -202,7 +202,7 @@ forEachDialect("SMSGate settings, webhooks, signed ingest and events", (dialect)
     await waitFor(() => mine.events.length > 0 && theirs.events.length > 0, 3000, "stream open");
     await server.db.store.notify("message_enqueued", locationId);
     const woke = await waitFor(() => mine.events.find((e) => e.event === "MessageEnqueued"), 3000, "wake-up");
-    assert.equal(woke.data, "null");
+    assert.equal(woke?.data, "null");
     await updatePacing({ ctx, input: { deviceId: device.id, pacing: {}, onlineMs: 1 } });
     await waitFor(() => mine.events.find((e) => e.event === "SettingsUpdated"), 3000, "settings event");
     await new Promise((r) => setTimeout(r, 100));

@@ -56,7 +56,9 @@ export async function leaseMessages({
         continue;
       }
       const thread = threadOf.get(m.phone);
-      if (thread && thread.device_id !== device.id && onlinePeers.has(thread.device_id)) continue;
+      // Stickiness yields once the message was handed out and not taken (a lapsed lease): failover.
+      const sticky = m.dispatch_attempts === 0;
+      if (sticky && thread && thread.device_id !== device.id && onlinePeers.has(thread.device_id)) continue;
       const preferred = thread?.device_id === device.id ? thread.sim_number : undefined;
       const sim =
         preferred !== undefined && (left.get(preferred) ?? 0) > 0

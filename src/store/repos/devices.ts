@@ -179,6 +179,8 @@ export interface QueuedRow {
   lease_until: number | null;
   expires_at: number | null;
   created_at: number;
+  /** How often it was handed to a phone (a lapsed lease means a phone had it and did not take it). */
+  dispatch_attempts: number;
 }
 
 const QUEUED_COLUMNS = [
@@ -192,6 +194,7 @@ const QUEUED_COLUMNS = [
   "lease_until",
   "expires_at",
   "created_at",
+  "dispatch_attempts",
 ] as const;
 
 export const queue = {
@@ -339,5 +342,6 @@ function normalise<
     expires_at: r.expires_at == null ? null : Number(r.expires_at),
     created_at: Number(r.created_at),
     sim_number: r.sim_number == null ? null : Number(r.sim_number),
+    dispatch_attempts: Number((r as { dispatch_attempts?: unknown }).dispatch_attempts ?? 0),
   } as T & QueuedRow;
 }

@@ -3,6 +3,7 @@ import { type Config, ConfigError, loadConfig } from "../config/index.js";
 import { isAppError } from "../core/errors.js";
 import { startServer } from "../main.js";
 import { accountCommands } from "./accounts.js";
+import { clientCommands } from "./clients.js";
 import type { CommandSpec } from "./commands.js";
 import { deviceCommands } from "./devices.js";
 
@@ -37,7 +38,7 @@ const serve: CommandSpec = {
 };
 
 /** Every command; domains add theirs to this list. */
-export const COMMANDS: CommandSpec[] = [serve, ...accountCommands, ...deviceCommands];
+export const COMMANDS: CommandSpec[] = [serve, ...accountCommands, ...clientCommands, ...deviceCommands];
 
 function help(): string {
   const lines = COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`);

@@ -126,7 +126,15 @@ async function main(): Promise<void> {
       continue;
     }
     console.log(`\n--- ${file} ---`);
-    const r = spawnSync(process.execPath, ["--import", "tsx", file, ...(quick ? ["--quick"] : [])], {
+    // Each section takes its own flags: pass --quick only to a script that knows it.
+    const src = readFileSync(file, "utf8");
+    const args =
+      quick && name === "phones"
+        ? ["--phones", "200", "--rounds", "50"]
+        : quick && src.includes("quick")
+          ? ["--quick"]
+          : [];
+    const r = spawnSync(process.execPath, ["--import", "tsx", file, ...args], {
       stdio: ["ignore", "pipe", "inherit"],
       encoding: "utf8",
       timeout: 15 * 60_000,

@@ -7,7 +7,7 @@
  * as child processes when present; their own tables are printed as they come.
  */
 import { execSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { freshPgSchema, load, startChild, seed, tempDir } from "./lib.js";
 import { listGrowth } from "./list-growth.js";
@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     console.log(`\n--- ${file} ---`);
     // Each section takes its own flags: pass --quick only to a script that knows it.
     const src = readFileSync(file, "utf8");
+    const started = Date.now();
     const args =
       quick && name === "phones"
         ? ["--phones", "200", "--rounds", "50"]
@@ -140,7 +141,13 @@ async function main(): Promise<void> {
       timeout: 15 * 60_000,
     });
     process.stdout.write(r.stdout ?? "");
-    json[name] = { exitCode: r.status, output: (r.stdout ?? "").slice(-6000), results: readResults() };
+    // A section's own results file counts only if it wrote one during this run.
+    const fresh = existsSync(RESULTS) && statSync(RESULTS).mtimeMs > started;
+    json[name] = {
+      exitCode: r.status,
+      output: (r.stdout ?? "").slice(-6000),
+      results: fresh ? readResults() : undefined,
+    };
   }
 
   printTable();
@@ -149,9 +156,11 @@ async function main(): Promise<void> {
   console.log("\nwritten: bench/results/latest.json");
 }
 
+const RESULTS = "bench/results/latest.json";
+
 function readResults(): unknown {
   try {
-    return JSON.parse(readFileSync("bench/results/latest.json", "utf8"));
+    return JSON.parse(readFileSync(RESULTS, "utf8"));
   } catch {
     return undefined;
   }

@@ -17,8 +17,9 @@ import { spawnServer } from "../helpers/server.js";
 import { makeTestStore } from "../helpers/store.js";
 import { report } from "./report.js";
 
-// PostgreSQL variant (pg_terminate_backend of the blocked write) hangs in this harness and is not
-// yet diagnosed; it runs only with FAULTS_PG_TERMINATE=1 until then (see the README's Reliability).
+// PostgreSQL variant: pg_terminate_backend of the server's blocked write currently CRASHES the server
+// (unhandled 'error' event on a checked-out pg Client, src/store/postgres.ts). Until that is fixed it
+// runs only with FAULTS_PG_TERMINATE=1, so CI stays green; see the README's Reliability section.
 const dialects =
   process.env.FAULTS_PG_TERMINATE === "1" ? (["sqlite", "postgres"] as const) : (["sqlite"] as const);
 for (const dialect of dialects)
@@ -58,7 +59,13 @@ for (const dialect of dialects)
         const c = new pg.Client({ connectionString: db.env.DATABASE_URL });
         await c.connect();
         await c.query("begin; lock table oauth_tokens in exclusive mode");
-        const pending = refresh();
+        // A dropped connection here means the server died: say why.
+        const pending = refresh().catch(async (e: Error) => {
+          await Promise.race([server.exited, new Promise((r) => setTimeout(r, 1000))]);
+          throw new Error(
+            `${e.message}; server exit ${server.proc.exitCode}:\n${server.stderr().slice(-1500)}`,
+          );
+        });
         let killed = 0;
         for (let i = 0; i < 100 && killed === 0; i++) {
           await new Promise((r) => setTimeout(r, 100));
@@ -68,17 +75,21 @@ for (const dialect of dialects)
           );
           killed = r.rowCount ?? 0;
         }
-        faulty = await Promise.race([
-          pending,
-          new Promise<never>((_, rej) =>
-            setTimeout(
-              () => rej(new Error(`no answer after the fault:\n${server.lines.slice(-5).join("\n")}`)),
-              20_000,
+        try {
+          faulty = await Promise.race([
+            pending,
+            new Promise<never>((_, rej) =>
+              setTimeout(
+                () => rej(new Error(`no answer after the fault:\n${server.lines.slice(-5).join("\n")}`)),
+                20_000,
+              ),
             ),
-          ),
-        ]);
-        await c.query("rollback");
-        await c.end();
+          ]);
+        } finally {
+          // Always release the lock: a held lock would also block the schema drop in cleanup.
+          await c.query("rollback");
+          await c.end();
+        }
         assert.ok(killed > 0, "the server's blocked write was found and terminated");
       }
       const body = (await faulty.json()) as { error?: string; access_token?: string };

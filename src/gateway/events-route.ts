@@ -11,12 +11,14 @@ const KEEPALIVE_MS = 15_000;
  */
 export async function eventsRoute(app: FastifyInstance, deps: GatewayDeps): Promise<void> {
   const { hub, store } = deps;
-  const unlisten = await Promise.all([
-    store.listen("message_enqueued", (locationId) => hub.toLocation(locationId, "MessageEnqueued")),
-    store.listen("device_settings", (deviceId) => hub.toDevice(deviceId, "SettingsUpdated")),
-    store.listen("device_webhooks", (deviceId) => hub.toDevice(deviceId, "WebhooksUpdated")),
-    store.listen("device_removed", (deviceId) => hub.close(deviceId)),
-  ]);
+  // One at a time: the PostgreSQL store opens its LISTEN connection on the first call, and concurrent
+  // first calls would each open one (the extras then keep the process alive).
+  const unlisten = [
+    await store.listen("message_enqueued", (locationId) => hub.toLocation(locationId, "MessageEnqueued")),
+    await store.listen("device_settings", (deviceId) => hub.toDevice(deviceId, "SettingsUpdated")),
+    await store.listen("device_webhooks", (deviceId) => hub.toDevice(deviceId, "WebhooksUpdated")),
+    await store.listen("device_removed", (deviceId) => hub.close(deviceId)),
+  ];
   const timer = setInterval(() => {
     hub.keepalive();
     const ids = hub.deviceIds();

@@ -4,6 +4,7 @@ import type { AppDeps } from "../http/deps.js";
 import { APP_CSS } from "./assets.js";
 import { html } from "./html.js";
 import { page } from "./layout.js";
+import { registerAccountPage } from "./pages/account.js";
 import { registerHomePage } from "./pages/home.js";
 import { registerSetupPages } from "./pages/setup.js";
 import { registerSigninPages } from "./pages/signin.js";
@@ -35,6 +36,7 @@ export async function webPlugin(app: FastifyInstance, deps: AppDeps): Promise<vo
     reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(APP_CSS),
   );
   registerHomePage(app, deps);
+  registerAccountPage(app, deps);
   registerSetupPages(app, deps);
   registerSigninPages(app, deps);
 }

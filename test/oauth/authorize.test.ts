@@ -15,7 +15,7 @@ forEachDialect("OAuth authorize endpoint and consent", (dialect) => {
   let client: { client_id: string; client_secret: string };
   let pkceClient: { client_id: string; client_secret: string };
   let narrowClient: { client_id: string; client_secret: string };
-  let userId: string;
+  let userId = "";
   before(async () => {
     s = await startTestServer(dialect);
     web = await setupAdmin(s.url);

@@ -47,7 +47,7 @@ forEachDialect("OpenAPI document, /docs, and the per-location sub-limit", (diale
       await rateLimitLocation(deps, request, (request.params as { loc: string }).loc);
       return { ok: true };
     });
-    app.setErrorHandler((err, request, reply) => {
+    app.setErrorHandler((err, _request, reply) => {
       const e = err as { status?: number; code?: string; retryAfter?: number };
       if (e.retryAfter) reply.header("retry-after", String(e.retryAfter));
       return reply.code(e.status ?? 500).send({ error: e.code });

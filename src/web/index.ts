@@ -6,6 +6,7 @@ import { html } from "./html.js";
 import { page } from "./layout.js";
 import { registerAccountPage } from "./pages/account.js";
 import { registerHomePage } from "./pages/home.js";
+import { registerLocationPages } from "./pages/locations.js";
 import { registerSetupPages } from "./pages/setup.js";
 import { registerSigninPages } from "./pages/signin.js";
 
@@ -37,6 +38,7 @@ export async function webPlugin(app: FastifyInstance, deps: AppDeps): Promise<vo
   );
   registerHomePage(app, deps);
   registerAccountPage(app, deps);
+  registerLocationPages(app, deps);
   registerSetupPages(app, deps);
   registerSigninPages(app, deps);
 }

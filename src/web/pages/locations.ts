@@ -1,0 +1,71 @@
+import type { FastifyInstance } from "fastify";
+import { createLocation, listUserLocations, renameLocation } from "../../accounts/index.js";
+import { type AppDeps, requestCtx } from "../../http/deps.js";
+import { isSecure, requireSession } from "../auth.js";
+import { csrfToken, verifyCsrf } from "../csrf.js";
+import { html } from "../html.js";
+import { page } from "../layout.js";
+
+/** `/locations`: the user's locations; create one (with time zone); owners rename. Verbs enforce roles. */
+export function registerLocationPages(app: FastifyInstance, deps: AppDeps): void {
+  app.get("/locations", async (request, reply) => {
+    const session = await requireSession(deps, request, reply);
+    if (!session) return reply;
+    const ctx = requestCtx(deps, request);
+    const locations = await listUserLocations({ ctx, input: { userId: session.user.id } });
+    const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
+    const body = html`<h1>Locations</h1>
+<div class="card"><h2>Your locations</h2>
+${
+  locations.length === 0
+    ? html`<p class="muted">No location yet.</p>`
+    : html`<table><thead><tr><th>Name</th><th>Time zone</th><th>Role</th><th>Rename</th></tr></thead><tbody>
+${locations.map(
+  (l) =>
+    html`<tr><td>${l.name}</td><td>${l.time_zone}</td><td>${l.role ?? ""}</td><td>${
+      l.role === "owner"
+        ? html`<form method="post" action="/locations/${l.id}/rename"><input type="hidden" name="_csrf" value="${csrf}">
+<label for="n-${l.id}" class="sr-only">New name for ${l.name}</label>
+<input id="n-${l.id}" name="name" value="${l.name}" required maxlength="100"><button type="submit">Rename</button></form>`
+        : ""
+    }</td></tr>`,
+)}</tbody></table>`
+}</div>
+<div class="card"><h2>New location</h2>
+<form method="post" action="/locations"><input type="hidden" name="_csrf" value="${csrf}">
+<label for="name">Name</label><input id="name" name="name" required maxlength="100">
+<label for="time_zone">Time zone (IANA, e.g. Europe/Berlin)</label><input id="time_zone" name="time_zone" value="UTC" required>
+<button type="submit">Create location</button></form></div>`;
+    return reply
+      .type("text/html; charset=utf-8")
+      .send(page({ title: "Locations", user: session.user, current: "locations", csrf, body }));
+  });
+
+  app.post("/locations", async (request, reply) => {
+    const session = await requireSession(deps, request, reply);
+    if (!session) return reply;
+    verifyCsrf(request, deps.secret, deps.config.publicUrl);
+    const f = (request.body ?? {}) as Record<string, unknown>;
+    await createLocation({
+      ctx: requestCtx(deps, request),
+      input: {
+        ownerUserId: session.user.id,
+        name: String(f.name ?? ""),
+        timeZone: String(f.time_zone ?? "UTC"),
+      },
+    });
+    return reply.redirect("/locations", 303);
+  });
+
+  app.post<{ Params: { id: string } }>("/locations/:id/rename", async (request, reply) => {
+    const session = await requireSession(deps, request, reply);
+    if (!session) return reply;
+    verifyCsrf(request, deps.secret, deps.config.publicUrl);
+    const f = (request.body ?? {}) as Record<string, unknown>;
+    await renameLocation({
+      ctx: requestCtx(deps, request),
+      input: { actorUserId: session.user.id, locationId: request.params.id, name: String(f.name ?? "") },
+    });
+    return reply.redirect("/locations", 303);
+  });
+}

@@ -5,6 +5,7 @@ import { APP_CSS } from "./assets.js";
 import { html } from "./html.js";
 import { page } from "./layout.js";
 import { registerAccountPage } from "./pages/account.js";
+import { registerAdminUserPages } from "./pages/admin-users.js";
 import { registerHomePage } from "./pages/home.js";
 import { registerLocationPages } from "./pages/locations.js";
 import { registerSetupPages } from "./pages/setup.js";
@@ -39,6 +40,7 @@ export async function webPlugin(app: FastifyInstance, deps: AppDeps): Promise<vo
   registerHomePage(app, deps);
   registerAccountPage(app, deps);
   registerLocationPages(app, deps);
+  registerAdminUserPages(app, deps);
   registerSetupPages(app, deps);
   registerSigninPages(app, deps);
 }

@@ -3,7 +3,7 @@ export const APP_CSS = `
 :root{--bg:#f6f7fb;--card:#fff;--ink:#1b1f2a;--muted:#5b6475;--line:#e3e6ee;--brand:#4f46e5;--brand-ink:#fff;
 --ok:#0f7b4c;--warn:#9a6700;--bad:#b42318;--radius:10px;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 *{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--ink);font-size:15px;line-height:1.5}
-a{color:var(--brand)}a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #a5b4fc;outline-offset:2px}
+a{color:var(--brand)}.sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #a5b4fc;outline-offset:2px}
 header.top{background:#111827;color:#fff;display:flex;align-items:center;gap:1.5rem;padding:.7rem 1.5rem;flex-wrap:wrap}
 header.top .logo{font-weight:700;letter-spacing:.2px;color:#fff;text-decoration:none;font-size:1.05rem}
 header.top .logo span{color:#a5b4fc}header.top nav{display:flex;gap:1rem;flex-wrap:wrap;flex:1}
@@ -13,7 +13,7 @@ main{max-width:1100px;margin:0 auto;padding:1.5rem}main.narrow{max-width:460px;p
 h1{font-size:1.5rem;margin:.2rem 0 1rem}h2{font-size:1.15rem;margin:1.5rem 0 .6rem}
 .card{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:1.25rem;margin-bottom:1rem}
 label{display:block;font-weight:600;margin:.8rem 0 .25rem}label .hint{font-weight:400;color:var(--muted);font-size:.85rem}
-input[type=text],input[type=email],input[type=password],input[type=url],input[type=number],input[type=search],input[type=date],select,textarea{
+input:not([type]),input[type=text],input[type=email],input[type=password],input[type=url],input[type=number],input[type=search],input[type=date],select,textarea{
 width:100%;padding:.55rem .7rem;border:1px solid #c9cede;border-radius:8px;font:inherit;background:#fff}
 button,.button{display:inline-block;background:var(--brand);color:var(--brand-ink);border:0;border-radius:8px;padding:.55rem 1rem;font:inherit;font-weight:600;cursor:pointer;text-decoration:none}
 button.secondary,.button.secondary{background:#eef0f6;color:var(--ink)}button.danger{background:var(--bad)}

@@ -1,5 +1,6 @@
 import type { AccountTables } from "./tables/accounts.js";
 import type { DeviceTables } from "./tables/devices.js";
+import type { MessageTables } from "./tables/messages.js";
 import type { OAuthTables } from "./tables/oauth.js";
 
 /**
@@ -7,4 +8,4 @@ import type { OAuthTables } from "./tables/oauth.js";
  * interface here. Conventions, the same on both dialects: times are integer epoch milliseconds,
  * booleans are integers 0/1, JSON is text, public ids are prefixed text keys.
  */
-export interface Database extends AccountTables, OAuthTables, DeviceTables {}
+export interface Database extends AccountTables, OAuthTables, DeviceTables, MessageTables {}

@@ -11,8 +11,7 @@ import { forEachDialect, makeTestStore, type TestStore } from "../helpers/store.
 
 /**
  * Routing at fetch time: leases, failover, SIM pacing, thread stickiness. Messages are inserted
- * directly with the columns the messages domain agreed to (this suite creates that table itself when
- * the messages migration is not in the build), and only fetching is exercised: no status changes.
+ * directly into the messages table, and only fetching is exercised: no status changes.
  */
 forEachDialect("routing queued messages to phones", (dialect) => {
   let t: TestStore;
@@ -25,32 +24,6 @@ forEachDialect("routing queued messages to phones", (dialect) => {
   before(async () => {
     t = await makeTestStore(dialect);
     ctx = ctxFor(t.store, clock);
-    await t.store.db.schema
-      .createTable("messages")
-      .ifNotExists()
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("location_id", "text", (c) => c.notNull())
-      .addColumn("client_id", "text")
-      .addColumn("direction", "text", (c) => c.notNull())
-      .addColumn("phone", "text", (c) => c.notNull())
-      .addColumn("body", "text")
-      .addColumn("attachments", "text", (c) => c.notNull().defaultTo("[]"))
-      .addColumn("segments", "integer", (c) => c.notNull().defaultTo(1))
-      .addColumn("encoding", "text", (c) => c.notNull().defaultTo("GSM-7"))
-      .addColumn("status", "text", (c) => c.notNull())
-      .addColumn("error", "text")
-      .addColumn("device_id", "text")
-      .addColumn("sim_number", "integer")
-      .addColumn("lease_until", "bigint")
-      .addColumn("dispatch_attempts", "integer", (c) => c.notNull().defaultTo(0))
-      .addColumn("expires_at", "bigint")
-      .addColumn("dedupe_key", "text")
-      .addColumn("created_at", "bigint", (c) => c.notNull())
-      .addColumn("updated_at", "bigint", (c) => c.notNull())
-      .addColumn("sent_at", "bigint")
-      .addColumn("delivered_at", "bigint")
-      .addColumn("failed_at", "bigint")
-      .execute();
   });
   after(async () => t.cleanup());
   beforeEach(async () => {

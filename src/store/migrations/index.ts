@@ -4,10 +4,11 @@ import { m0001Accounts } from "./0001_accounts.js";
 import { m0002OAuth } from "./0002_oauth.js";
 import { m0005Devices } from "./0005_devices.js";
 import { m0006OAuthCodes } from "./0006_oauth_codes.js";
+import { m0007Messages } from "./0007_messages.js";
 import { type AppMigration, kitFor, type SchemaDb } from "./kit.js";
 
 /** The whole history, in order. Each domain appends its own files; names sort in apply order. */
-export const MIGRATIONS: AppMigration[] = [m0001Accounts, m0002OAuth, m0005Devices, m0006OAuthCodes];
+export const MIGRATIONS: AppMigration[] = [m0001Accounts, m0002OAuth, m0005Devices, m0006OAuthCodes, m0007Messages];
 
 /**
  * Bring the schema up to date. Safe to run from several processes at once: Kysely's migrator takes

@@ -41,13 +41,15 @@ export async function postOnce(
         if (size >= RESPONSE_BODY_LIMIT) break; // leaving the loop destroys the body (and that connection)
       }
     } catch (e) {
-      // Status and headers arrived; a body cut short (timeout, reset) is noted, not turned into status 0.
+      // A response whose body did not arrive in time (or was cut by a reset) is no answer: status 0, so a
+      // delivery is retried (at-least-once) rather than counted on half a response.
+      const why = signal.aborted ? `timeout after ${init.timeoutMs} ms` : describe(e);
       return {
-        status: res.statusCode,
+        status: 0,
         headers: flatten(res.headers),
         body: Buffer.concat(chunks).toString("utf8"),
         durationMs: performance.now() - started,
-        error: `response body: ${describe(e)}`,
+        error: `${why} while reading the response body (status ${res.statusCode})`,
       };
     }
     return {

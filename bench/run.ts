@@ -26,7 +26,7 @@ const json: Record<string, unknown> = {
 };
 
 const body = (loc: string) =>
-  JSON.stringify({ phone: "+15551234567", locationId: loc, message: "Your code is 483920 ({n})" });
+  JSON.stringify({ phone: "+14155552671", locationId: loc, message: "Your code is 483920 ({n})" });
 const post = (url: string, b: string, headers: Record<string, string> = {}) =>
   load({
     url,

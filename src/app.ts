@@ -12,6 +12,7 @@ import { newId } from "./core/ids.js";
 import { gatewayPlugin } from "./gateway/index.js";
 import type { AppDeps } from "./http/deps.js";
 import { sendApiError } from "./http/errors.js";
+import { validatorCompiler } from "./http/validation.js";
 import { webPlugin } from "./web/index.js";
 import { docsPlugin } from "./web/pages/docs.js";
 
@@ -42,6 +43,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     forceCloseConnections: "idle",
     ajv: { customOptions: { allErrors: false, coerceTypes: "array", removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
 
   // A client-supplied request id is echoed only when it is short and plain.
   app.addHook("onRequest", async (request, reply) => {
@@ -137,7 +139,11 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     await app.register(docsPlugin);
   } else {
     await app.register(dispatchApiPlugin, { ...deps, prefix: "/api/v1" } as AppDeps & { prefix: string });
-    await app.register(gatewayPlugin, { ...deps, prefix: "/api/mobile/v1", surface: "dispatch" } as AppDeps & {
+    await app.register(gatewayPlugin, {
+      ...deps,
+      prefix: "/api/mobile/v1",
+      surface: "dispatch",
+    } as AppDeps & {
       prefix: string;
     });
   }

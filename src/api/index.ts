@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { AppDeps } from "../http/deps.js";
 import { sendApiError } from "../http/errors.js";
 import { identityRoutes } from "./identity/index.js";
+import { messageReadRoutes, sendRoute } from "./messages/index.js";
 
 /**
  * The public REST API under /api/v1. Each resource registers its routes here; handlers validate
@@ -17,9 +18,12 @@ export async function apiPlugin(app: FastifyInstance, deps: AppDeps): Promise<vo
     }),
   );
   await identityRoutes(app, deps);
+  await sendRoute(app, deps);
+  await messageReadRoutes(app, deps);
 }
 
 /** The routes the dispatch host serves (also served by the main host). */
-export async function dispatchApiPlugin(app: FastifyInstance, _deps: AppDeps): Promise<void> {
+export async function dispatchApiPlugin(app: FastifyInstance, deps: AppDeps): Promise<void> {
   app.setErrorHandler((err, request, reply) => sendApiError(request, reply, err));
+  await sendRoute(app, deps);
 }

@@ -1,0 +1,99 @@
+/** JSON schemas of the messages API (validation and OpenAPI); responses also speed up serialisation. */
+export const ERROR = {
+  type: "object",
+  properties: {
+    error: { type: "string" },
+    message: { type: "string" },
+    request_id: { type: "string" },
+    field: { type: "string" },
+  },
+} as const;
+
+const NULLABLE_STRING = { type: ["string", "null"] } as const;
+
+export const MESSAGE = {
+  type: "object",
+  properties: {
+    id: { type: "string", examples: ["msg_01jd3k7m9x2b4c6d8f0g1h2j3k"] },
+    phone: { type: "string", examples: ["+14155552671"] },
+    locationId: { type: "string" },
+    message: NULLABLE_STRING,
+    status: {
+      type: "string",
+      enum: ["queued", "dispatched", "sent", "delivered", "failed", "expired", "received"],
+    },
+    sent_at: NULLABLE_STRING,
+    segments: { type: "integer" },
+    encoding: { type: "string", enum: ["GSM-7", "UCS-2"] },
+    direction: { type: "string", enum: ["outbound", "inbound"] },
+    attachments: { type: "array", items: { type: "string" } },
+    error: NULLABLE_STRING,
+    created_at: { type: "string" },
+    updated_at: { type: "string" },
+    delivered_at: NULLABLE_STRING,
+    failed_at: NULLABLE_STRING,
+  },
+} as const;
+
+export const MESSAGE_WITH_HISTORY = {
+  type: "object",
+  properties: {
+    ...MESSAGE.properties,
+    history: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          status: { type: "string" },
+          at: { type: "string" },
+          error: NULLABLE_STRING,
+          source: { type: "string" },
+        },
+      },
+    },
+  },
+} as const;
+
+export const SEND_BODY = {
+  type: "object",
+  required: ["phone", "locationId"],
+  properties: {
+    phone: { type: "string", maxLength: 32, description: "Recipient in E.164, e.g. +14155552671" },
+    locationId: { type: "string", maxLength: 64 },
+    message: {
+      type: "string",
+      description: "Text, at most 1600 characters; optional when attachments are given",
+    },
+    attachments: {
+      type: "array",
+      items: { type: "string", maxLength: 2048 },
+      description: "http(s) URLs of media to send as MMS",
+    },
+  },
+} as const;
+
+export const SEND_HEADERS = {
+  type: "object",
+  properties: {
+    "idempotency-key": {
+      type: "string",
+      minLength: 1,
+      maxLength: 255,
+      pattern: "^[\\x21-\\x7e]+$",
+      description: "Retrying with the same key returns the first answer and never sends twice (24 h)",
+    },
+  },
+} as const;
+
+export const LIST_QUERY = {
+  type: "object",
+  properties: {
+    locationId: { type: "string", maxLength: 64 },
+    direction: { type: "string", enum: ["outbound", "inbound"] },
+    status: { type: "string", maxLength: 16 },
+    since: { type: "string", maxLength: 40, description: "ISO 8601 time or epoch milliseconds" },
+    cursor: { type: "string", maxLength: 64 },
+    limit: { type: "integer", minimum: 1, maximum: 200, default: 50 },
+  },
+  additionalProperties: false,
+} as const;

@@ -1,0 +1,96 @@
+import type { MessageEventRow, MessageRow } from "../store/repos/messages.js";
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * A message as the API shows it. The seed's "Send a Message" fields come first, unchanged
+ * (`id, phone, locationId, message, status, sent_at`); everything after them is additive.
+ */
+export interface MessageView {
+  id: string;
+  phone: string;
+  locationId: string;
+  message: string | null;
+  status: string;
+  sent_at: string | null;
+  segments: number;
+  encoding: string;
+  direction: "outbound" | "inbound";
+  attachments: string[];
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+  failed_at: string | null;
+}
+
+export interface MessageHistoryItem {
+  status: string;
+  at: string;
+  error: string | null;
+  source: string;
+}
+
+export function presentMessage(m: MessageRow): MessageView {
+  return {
+    id: m.id,
+    phone: m.phone,
+    locationId: m.location_id,
+    message: m.body,
+    status: m.status,
+    sent_at: iso(m.sent_at),
+    segments: m.segments,
+    encoding: m.encoding,
+    direction: m.direction === "inbound" ? "inbound" : "outbound",
+    attachments: parseList(m.attachments),
+    error: m.error,
+    created_at: new Date(m.created_at).toISOString(),
+    updated_at: new Date(m.updated_at).toISOString(),
+    delivered_at: iso(m.delivered_at),
+    failed_at: iso(m.failed_at),
+  };
+}
+
+export function presentHistory(events: MessageEventRow[]): MessageHistoryItem[] {
+  return events.map((e) => ({
+    status: e.status,
+    at: new Date(e.at).toISOString(),
+    error: e.error,
+    source: e.source,
+  }));
+}
+
+export function parseList(json: string): string[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The seed's `new_message` webhook payload, exact field names, plus `event` and `attachments`. */
+export function newMessagePayload(m: MessageRow): Record<string, unknown> {
+  return {
+    event: "new_message",
+    id: m.id,
+    phone_number: m.phone,
+    locationId: m.location_id,
+    message: m.body ?? "",
+    created_at: new Date(m.created_at).toISOString(),
+    attachments: parseList(m.attachments),
+  };
+}
+
+/** The contract's `message_status` payload. */
+export function statusPayload(m: MessageRow): Record<string, unknown> {
+  return {
+    event: "message_status",
+    id: m.id,
+    phone: m.phone,
+    locationId: m.location_id,
+    status: m.status,
+    error: m.error,
+    updated_at: new Date(m.updated_at).toISOString(),
+  };
+}

@@ -1,0 +1,82 @@
+import { inTransaction, type Ctx } from "../context.js";
+import { AppError } from "../core/errors.js";
+import { newId } from "../core/ids.js";
+import { messages as repo } from "../store/repos/index.js";
+import { emitEvent } from "../webhooks/index.js";
+import { segmentInfo } from "./encoding.js";
+import { type MessageView, newMessagePayload, presentMessage } from "./presenters.js";
+import { MAX_ATTACHMENTS, normaliseSender } from "./validate.js";
+
+export interface InboundInput {
+  locationId: string;
+  /** The sender as the phone reports it. */
+  phone: string;
+  body: string;
+  attachments?: string[];
+  /** When the phone received it, epoch ms. */
+  receivedAt: number;
+  /** The phone's id for this SMS: a re-delivered event with the same key is stored once. */
+  dedupeKey: string;
+  deviceId?: string;
+  simNumber?: number;
+}
+
+/**
+ * Store an inbound SMS/MMS and, in the same transaction, one webhook delivery per matching
+ * `new_message` subscription (transactional outbox): once this commits, every subscriber will get
+ * it, whatever crashes next. A duplicate (same location and dedupe key) changes nothing and queues
+ * nothing; it answers with the message stored the first time.
+ */
+export async function recordInbound({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: InboundInput;
+}): Promise<{ message: MessageView; duplicate: boolean; deliveries: number }> {
+  if (!input.dedupeKey) throw new AppError("invalid_request", "dedupeKey is required");
+  const attachments = (input.attachments ?? []).slice(0, MAX_ATTACHMENTS);
+  return inTransaction(ctx, async (tx) => {
+    const now = tx.clock.now();
+    const id = newId("message", now);
+    const info = segmentInfo(input.body);
+    const createdAt = Number.isFinite(input.receivedAt) && input.receivedAt > 0 ? input.receivedAt : now;
+    const inserted = await repo.messages.insertUnlessDuplicate(tx.db, {
+      id,
+      location_id: input.locationId,
+      client_id: null,
+      direction: "inbound",
+      phone: normaliseSender(input.phone),
+      body: input.body,
+      attachments: JSON.stringify(attachments),
+      segments: Math.max(info.segments, 1),
+      encoding: info.encoding,
+      status: "received",
+      error: null,
+      device_id: input.deviceId ?? null,
+      sim_number: input.simNumber ?? null,
+      dispatch_attempts: 0,
+      dedupe_key: input.dedupeKey,
+      created_at: createdAt,
+      updated_at: now,
+    });
+    const row = inserted
+      ? await repo.messages.byId(tx.db, id)
+      : await repo.messages.byDedupeKey(tx.db, input.locationId, input.dedupeKey);
+    if (!row) throw new Error("inbound message vanished inside its transaction");
+    if (!inserted) return { message: presentMessage(row), duplicate: true, deliveries: 0 };
+    await repo.events.append(tx.db, {
+      message_id: id,
+      status: "received",
+      error: null,
+      source: "phone",
+      device_id: input.deviceId ?? null,
+      at: createdAt,
+    });
+    const deliveries = await emitEvent({
+      ctx: tx,
+      input: { locationId: input.locationId, event: "new_message", payload: newMessagePayload(row) },
+    });
+    return { message: presentMessage(row), duplicate: false, deliveries };
+  });
+}

@@ -1,0 +1,181 @@
+import { type Insertable, type Selectable, sql } from "kysely";
+import type { IdempotencyKeysTable, MessageEventsTable, MessagesTable } from "../tables/messages.js";
+import type { Db } from "../types.js";
+
+export type MessageRow = Selectable<MessagesTable>;
+export type MessageEventRow = Selectable<MessageEventsTable>;
+export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
+
+const BIGINTS = [
+  "lease_until",
+  "expires_at",
+  "created_at",
+  "updated_at",
+  "sent_at",
+  "delivered_at",
+  "failed_at",
+] as const;
+
+/** pg returns bigint columns as strings; make them numbers once, here. */
+function row(r: MessageRow): MessageRow {
+  const out = { ...r } as Record<string, unknown>;
+  for (const k of BIGINTS) if (out[k] !== null && out[k] !== undefined) out[k] = Number(out[k]);
+  out.segments = Number(out.segments);
+  out.dispatch_attempts = Number(out.dispatch_attempts);
+  if (out.sim_number !== null) out.sim_number = Number(out.sim_number);
+  return out as unknown as MessageRow;
+}
+
+export interface ListFilter {
+  locationIds: string[];
+  direction?: string;
+  status?: string;
+  since?: number;
+  /** Exclusive: messages with an id below this one (newest first). */
+  before?: string;
+  limit: number;
+}
+
+export const messages = {
+  async insert(db: Db, values: Insertable<MessagesTable>): Promise<void> {
+    await db.insertInto("messages").values(values).execute();
+  },
+  /** Insert unless the location already has a message with this dedupe key; true when inserted. */
+  async insertUnlessDuplicate(db: Db, values: Insertable<MessagesTable>): Promise<boolean> {
+    const r = await db
+      .insertInto("messages")
+      .values(values)
+      .onConflict((oc) => oc.columns(["location_id", "dedupe_key"]).doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    return r !== undefined;
+  },
+  async byId(db: Db, id: string): Promise<MessageRow | undefined> {
+    const r = await db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
+    return r ? row(r) : undefined;
+  },
+  async byDedupeKey(db: Db, locationId: string, key: string): Promise<MessageRow | undefined> {
+    const r = await db
+      .selectFrom("messages")
+      .selectAll()
+      .where("location_id", "=", locationId)
+      .where("dedupe_key", "=", key)
+      .executeTakeFirst();
+    return r ? row(r) : undefined;
+  },
+  /**
+   * Change a message's status only if it still has `from` (optimistic guard: two reports racing for
+   * one message apply once). True when this call changed it.
+   */
+  async setStatus(
+    db: Db,
+    id: string,
+    from: string,
+    patch: Partial<Omit<Insertable<MessagesTable>, "id" | "location_id">>,
+  ): Promise<boolean> {
+    const r = await db
+      .updateTable("messages")
+      .set(patch)
+      .where("id", "=", id)
+      .where("status", "=", from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+  async list(db: Db, f: ListFilter): Promise<MessageRow[]> {
+    if (f.locationIds.length === 0) return [];
+    let q = db.selectFrom("messages").selectAll().where("location_id", "in", f.locationIds);
+    if (f.direction) q = q.where("direction", "=", f.direction);
+    if (f.status) q = q.where("status", "=", f.status);
+    if (f.since !== undefined) q = q.where("created_at", ">=", f.since);
+    if (f.before) q = q.where("id", "<", f.before);
+    const rows = await q.orderBy("id", "desc").limit(f.limit).execute();
+    return rows.map(row);
+  },
+  /** Counts per status of a location's messages created since `since` (dashboard overview). */
+  async countByStatus(db: Db, locationId: string, since: number): Promise<Map<string, number>> {
+    const rows = await db
+      .selectFrom("messages")
+      .select(["status", sql<number>`count(*)`.as("n")])
+      .where("location_id", "=", locationId)
+      .where("created_at", ">=", since)
+      .groupBy("status")
+      .execute();
+    return new Map(rows.map((r) => [r.status, Number(r.n)]));
+  },
+};
+
+export const events = {
+  /** Append to a message's history; `seq` continues the message's own sequence. */
+  async append(db: Db, e: Omit<Insertable<MessageEventsTable>, "seq">): Promise<void> {
+    const last = await db
+      .selectFrom("message_events")
+      .select(sql<number>`coalesce(max(seq), 0)`.as("seq"))
+      .where("message_id", "=", e.message_id)
+      .executeTakeFirst();
+    await db
+      .insertInto("message_events")
+      .values({ ...e, seq: Number(last?.seq ?? 0) + 1 })
+      .execute();
+  },
+  async forMessage(db: Db, messageId: string): Promise<MessageEventRow[]> {
+    const rows = await db
+      .selectFrom("message_events")
+      .selectAll()
+      .where("message_id", "=", messageId)
+      .orderBy("seq")
+      .execute();
+    return rows.map((r) => ({ ...r, seq: Number(r.seq), at: Number(r.at) }));
+  },
+};
+
+export const idempotency = {
+  /** Claim a key; false when it exists already (then read it with `get`). */
+  async claim(db: Db, values: Insertable<IdempotencyKeysTable>): Promise<boolean> {
+    const r = await db
+      .insertInto("idempotency_keys")
+      .values(values)
+      .onConflict((oc) => oc.columns(["client_id", "key"]).doNothing())
+      .returning("key")
+      .executeTakeFirst();
+    return r !== undefined;
+  },
+  async get(db: Db, clientId: string, key: string, now: number): Promise<IdempotencyRow | undefined> {
+    const r = await db
+      .selectFrom("idempotency_keys")
+      .selectAll()
+      .where("client_id", "=", clientId)
+      .where("key", "=", key)
+      .where("expires_at", ">", now)
+      .executeTakeFirst();
+    return r
+      ? {
+          ...r,
+          created_at: Number(r.created_at),
+          expires_at: Number(r.expires_at),
+          status_code: r.status_code === null ? null : Number(r.status_code),
+        }
+      : undefined;
+  },
+  /** An expired record is replaced rather than replayed: the key may be used again. */
+  async removeExpired(db: Db, clientId: string, key: string, now: number): Promise<void> {
+    await db
+      .deleteFrom("idempotency_keys")
+      .where("client_id", "=", clientId)
+      .where("key", "=", key)
+      .where("expires_at", "<=", now)
+      .execute();
+  },
+  async complete(
+    db: Db,
+    clientId: string,
+    key: string,
+    result: { statusCode: number; response: string; messageId: string | null },
+  ): Promise<void> {
+    await db
+      .updateTable("idempotency_keys")
+      .set({ status_code: result.statusCode, response: result.response, message_id: result.messageId })
+      .where("client_id", "=", clientId)
+      .where("key", "=", key)
+      .execute();
+  },
+};

@@ -49,6 +49,22 @@ export interface Config {
   pairingTtlSeconds: number;
   /** Phones: signed webhooks from phones whose X-Timestamp is further off than this are refused. */
   ingestMaxSkewSeconds: number;
+  /** Webhooks: timeout of one delivery POST (connect, headers and body), in milliseconds. */
+  webhookTimeoutMs: number;
+  /** Webhooks: waits before each retry, in milliseconds (WEBHOOK_RETRY_SCHEDULE, e.g. `5s,5m,30m,2h`). */
+  webhookRetryScheduleMs: number[];
+  /** Webhooks: each retry wait is scaled by a random factor within ±this fraction. */
+  webhookRetryJitter: number;
+  /** Webhooks: a receiver's Retry-After is honoured up to this many seconds. */
+  webhookRetryAfterMaxSeconds: number;
+  /** Webhooks: an endpoint failing every attempt for this long is disabled (replay re-enables it). */
+  webhookDisableAfterSeconds: number;
+  /** Webhooks: deliveries in flight per subscription, across all workers and nodes. */
+  webhookEndpointConcurrency: number;
+  /** Webhooks: deliveries in flight per worker process. */
+  webhookConcurrency: number;
+  /** Webhooks: fallback poll interval of the delivery worker (wake-ups normally follow the commit). */
+  webhookPollMs: number;
 }
 
 type Source = Record<string, string | undefined>;
@@ -134,6 +150,16 @@ export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config
   const databaseUrl = src.DATABASE_URL ? url("DATABASE_URL", "", ["postgres:", "postgresql:"]) : undefined;
   const publicUrl = url("PUBLIC_URL", defaultUrl, ["http:", "https:"]);
   const dispatchPort = int("DISPATCH_PORT", undefined, 1, 65535);
+  const schedule = parseDurations(src.WEBHOOK_RETRY_SCHEDULE ?? DEFAULT_WEBHOOK_SCHEDULE);
+  if (!schedule) {
+    problems.push(
+      `WEBHOOK_RETRY_SCHEDULE=${JSON.stringify(src.WEBHOOK_RETRY_SCHEDULE)}: must be a comma-separated list of durations like 5s,5m,2h`,
+    );
+  }
+  const jitter = Number(src.WEBHOOK_RETRY_JITTER ?? "0.2");
+  if (!(jitter >= 0 && jitter < 1)) {
+    problems.push(`WEBHOOK_RETRY_JITTER=${JSON.stringify(src.WEBHOOK_RETRY_JITTER)}: must be from 0 to 0.99`);
+  }
   const secretKey = src.SECRET_KEY;
   if (secretKey !== undefined && secretKey.length < 32) {
     problems.push("SECRET_KEY: must be at least 32 characters (use `openssl rand -hex 32`)");
@@ -162,9 +188,32 @@ export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config
     messageTtlSeconds: int("MESSAGE_TTL_SECONDS", 86_400, 60, 30 * 86_400) ?? 86_400,
     pairingTtlSeconds: int("PAIRING_TTL_SECONDS", 900, 60, 7 * 86_400) ?? 900,
     ingestMaxSkewSeconds: int("INGEST_MAX_SKEW_SECONDS", 300, 10, 3600) ?? 300,
+    webhookTimeoutMs: int("WEBHOOK_TIMEOUT_MS", 15_000, 100, 120_000) ?? 15_000,
+    webhookRetryScheduleMs: schedule ?? parseDurations(DEFAULT_WEBHOOK_SCHEDULE) ?? [],
+    webhookRetryJitter: jitter >= 0 && jitter < 1 ? jitter : 0.2,
+    webhookRetryAfterMaxSeconds: int("WEBHOOK_RETRY_AFTER_MAX_SECONDS", 86_400, 0, 7 * 86_400) ?? 86_400,
+    webhookDisableAfterSeconds: int("WEBHOOK_DISABLE_AFTER_SECONDS", 259_200, 1, 365 * 86_400) ?? 259_200,
+    webhookEndpointConcurrency: int("WEBHOOK_ENDPOINT_CONCURRENCY", 4, 1, 100) ?? 4,
+    webhookConcurrency: int("WEBHOOK_CONCURRENCY", 64, 1, 10_000) ?? 64,
+    webhookPollMs: int("WEBHOOK_POLL_MS", 1000, 10, 60_000) ?? 1000,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The Standard Webhooks example retry schedule: about 3.1 days over 10 attempts. */
+const DEFAULT_WEBHOOK_SCHEDULE = "5s,5m,30m,2h,5h,10h,14h,20h,24h";
+
+/** Parse "5s,5m,30m,2h" (units ms, s, m, h, d; a bare number is seconds) to milliseconds. */
+function parseDurations(raw: string): number[] | undefined {
+  const out: number[] = [];
+  for (const part of raw.split(",").map((p) => p.trim())) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(part);
+    if (!m) return undefined;
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? "s"] ?? 1000;
+    out.push(Math.round(Number(m[1]) * unit));
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 function stripEmpty(s: Partial<Source>): Source {

@@ -5,10 +5,18 @@ import { m0002OAuth } from "./0002_oauth.js";
 import { m0005Devices } from "./0005_devices.js";
 import { m0006OAuthCodes } from "./0006_oauth_codes.js";
 import { m0007Messages } from "./0007_messages.js";
+import { m0008Webhooks } from "./0008_webhooks.js";
 import { type AppMigration, kitFor, type SchemaDb } from "./kit.js";
 
 /** The whole history, in order. Each domain appends its own files; names sort in apply order. */
-export const MIGRATIONS: AppMigration[] = [m0001Accounts, m0002OAuth, m0005Devices, m0006OAuthCodes, m0007Messages];
+export const MIGRATIONS: AppMigration[] = [
+  m0001Accounts,
+  m0002OAuth,
+  m0005Devices,
+  m0006OAuthCodes,
+  m0007Messages,
+  m0008Webhooks,
+];
 
 /**
  * Bring the schema up to date. Safe to run from several processes at once: Kysely's migrator takes

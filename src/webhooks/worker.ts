@@ -1,0 +1,178 @@
+import type { Ctx } from "../context.js";
+import type { Clock } from "../core/clock.js";
+import { randomToken } from "../core/crypto.js";
+import type { Logger } from "../core/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import { webhooks as repo } from "../store/repos/index.js";
+import type { ClaimedDelivery } from "../store/repos/webhooks.js";
+import type { Store } from "../store/types.js";
+import { type AttemptResult, attemptDelivery, type Poster } from "./attempt-delivery.js";
+import { DELIVERY_CHANNEL } from "./events.js";
+import type { WebhookOptions } from "./options.js";
+
+export interface DeliveryWorker {
+  name: string;
+  start(): void;
+  /** Claim and start due deliveries now (after a commit that queued some, or a freed slot). */
+  wake(): void;
+  /**
+   * Stop claiming; wait up to `graceMs` for the POSTs in flight, then hand back the leases of those
+   * still running so another worker can take them at once (at-least-once: one may arrive twice).
+   */
+  stop(): Promise<void>;
+  /** Deliveries this process has in flight. */
+  readonly inFlight: number;
+}
+
+/**
+ * The delivery loop of one process. Woken by the outbox commit (NOTIFY on PostgreSQL, in-process on
+ * SQLite), by each finished attempt (a slot is free) and by a fallback poll (retries that came due,
+ * leases of crashed workers that ran out, other processes' work). Runs up to `concurrency` POSTs at
+ * once; the claim itself keeps each endpoint to `perEndpoint` in flight across all workers.
+ */
+export function createDeliveryWorker(deps: {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  egress: Poster;
+  options: WebhookOptions;
+  metrics?: Metrics;
+  graceMs?: number;
+}): DeliveryWorker {
+  const { store, clock, log, options } = deps;
+  const ctx: Ctx = { store, db: store.db, clock, log };
+  const inflight = new Map<string, { delivery: ClaimedDelivery; done: Promise<void> }>();
+  let stopped = true;
+  let pumping = false;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  let unlisten: (() => Promise<void>) | undefined;
+  const attemptsTotal = deps.metrics?.counter(
+    "mycrmsim_webhook_attempts_total",
+    "Webhook delivery attempts by outcome",
+    ["outcome"],
+  );
+  const attemptSeconds = deps.metrics?.histogram(
+    "mycrmsim_webhook_attempt_duration_seconds",
+    "Duration of webhook POSTs",
+    [],
+    [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+  );
+
+  const record = (r: AttemptResult) => {
+    const outcome =
+      r.outcome.kind === "delivered"
+        ? "delivered"
+        : r.outcome.kind === "gone"
+          ? "gone"
+          : r.status === 0
+            ? r.error?.startsWith("timeout")
+              ? "timeout"
+              : "network_error"
+            : "http_error";
+    attemptsTotal?.inc({ outcome });
+    attemptSeconds?.observe(r.durationMs / 1000);
+  };
+
+  const run = (d: ClaimedDelivery) => {
+    const done = attemptDelivery({ ctx, input: { delivery: d, egress: deps.egress, options } })
+      .then(record)
+      .catch((e) => log.error({ err: e, deliveryId: d.id }, "webhook attempt could not be recorded"))
+      .finally(() => {
+        inflight.delete(d.id);
+        wake();
+      });
+    inflight.set(d.id, { delivery: d, done });
+  };
+
+  const claimOnce = async (): Promise<boolean> => {
+    const room = options.concurrency - inflight.size;
+    if (room <= 0) return false;
+    const token = randomToken(12);
+    const now = clock.now();
+    const claimed = await store.transaction((tx) =>
+      repo.deliveries.claim(tx, {
+        now,
+        limit: room,
+        perEndpoint: options.perEndpoint,
+        leaseUntil: now + options.leaseMs,
+        token,
+      }),
+    );
+    for (const d of claimed) run(d);
+    return claimed.length === room;
+  };
+
+  const pump = async () => {
+    try {
+      do {
+        again = false;
+        while (!stopped && (await claimOnce())) {
+          // a full batch: there may be more due
+        }
+      } while (again && !stopped);
+    } catch (e) {
+      log.error({ err: e }, "webhook claim failed; will retry");
+    } finally {
+      pumping = false;
+    }
+  };
+
+  function wake(): void {
+    if (stopped) return;
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = true;
+    void pump();
+  }
+
+  return {
+    name: "webhook-delivery",
+    get inFlight() {
+      return inflight.size;
+    },
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      timer = setInterval(wake, options.pollMs);
+      timer.unref();
+      store
+        .listen(DELIVERY_CHANNEL, () => wake())
+        .then((u) => {
+          if (stopped) void u();
+          else unlisten = u;
+        })
+        .catch((e) => log.error({ err: e }, "could not listen for webhook wake-ups; polling only"));
+      wake();
+    },
+    wake,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await unlisten?.();
+      unlisten = undefined;
+      while (pumping) await new Promise((r) => setImmediate(r));
+      const pending = [...inflight.values()];
+      if (pending.length === 0) return;
+      let timeout: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        Promise.all(pending.map((p) => p.done)).then(() => true),
+        new Promise<boolean>((r) => {
+          timeout = setTimeout(() => r(false), deps.graceMs ?? 5000);
+        }),
+      ]);
+      clearTimeout(timeout);
+      if (finished) return;
+      const byToken = new Map<string, string[]>();
+      for (const { delivery } of inflight.values()) {
+        byToken.set(delivery.lease_token, [...(byToken.get(delivery.lease_token) ?? []), delivery.id]);
+      }
+      for (const [token, ids] of byToken) {
+        await repo.deliveries.release(store.db, ids, token, clock.now()).catch(() => undefined);
+      }
+      log.warn({ count: inflight.size }, "webhook deliveries still in flight at shutdown were handed back");
+    },
+  };
+}

@@ -3,6 +3,7 @@ import type { AppDeps } from "../http/deps.js";
 import { sendApiError } from "../http/errors.js";
 import { identityRoutes } from "./identity/index.js";
 import { messageReadRoutes, sendRoute } from "./messages/index.js";
+import { webhookRoutes } from "./webhooks/index.js";
 
 /**
  * The public REST API under /api/v1. Each resource registers its routes here; handlers validate
@@ -20,6 +21,7 @@ export async function apiPlugin(app: FastifyInstance, deps: AppDeps): Promise<vo
   await identityRoutes(app, deps);
   await sendRoute(app, deps);
   await messageReadRoutes(app, deps);
+  await webhookRoutes(app, deps);
 }
 
 /** The routes the dispatch host serves (also served by the main host). */

@@ -1,7 +1,9 @@
 import type { Logger } from "../core/logger.js";
 import { maintainQueue } from "../devices/index.js";
+import { createEgress } from "../egress/index.js";
 import type { AppDeps } from "../http/deps.js";
 import { accounts } from "../store/repos/index.js";
+import { createDeliveryWorker, webhookOptions } from "../webhooks/index.js";
 import { type BackgroundJob, intervalJob } from "./runner.js";
 
 export type { BackgroundJob } from "./runner.js";
@@ -35,7 +37,30 @@ export function buildJobs(
     },
     log,
   );
-  const jobs = [sessionCleanup, deviceQueue];
+  // Webhooks: claim due deliveries (woken by the outbox commit, freed slots and a fallback poll) and
+  // POST them through the SSRF-safe egress, which is closed once the worker has stopped.
+  const egress = createEgress({ allowPrivate: deps.config.allowPrivateUrls });
+  const worker = createDeliveryWorker({
+    store: deps.store,
+    clock: deps.clock,
+    log,
+    egress,
+    options: webhookOptions(deps.config),
+    metrics: deps.metrics,
+    graceMs: Math.min(5000, Math.floor(deps.config.shutdownTimeoutMs / 2)),
+  });
+  const webhookDelivery: BackgroundJob & { wake(): void } = {
+    name: worker.name,
+    start: () => worker.start(),
+    wake: () => worker.wake(),
+    async stop() {
+      await worker.stop();
+      // Deliveries still running after the grace period were handed back; don't wait for them here.
+      if (worker.inFlight > 0) void egress.close().catch(() => undefined);
+      else await egress.close();
+    },
+  };
+  const jobs = [sessionCleanup, deviceQueue, webhookDelivery];
   const byName = new Map<string, { wake(): void }>(jobs.map((j) => [j.name, j]));
   return { jobs, wake: (name) => byName.get(name)?.wake() };
 }

@@ -1,0 +1,121 @@
+/** JSON schemas of the webhooks API (validation and OpenAPI; responses also speed up serialisation). */
+export { ERROR } from "../messages/schemas.js";
+
+const NULLABLE_STRING = { type: ["string", "null"] } as const;
+const NULLABLE_INT = { type: ["integer", "null"] } as const;
+
+export const EVENT = {
+  type: "string",
+  description: "`new_message` (inbound SMS/MMS) or `message_status` (an outbound message changed status)",
+  examples: ["new_message"],
+} as const;
+
+export const SUBSCRIPTION = {
+  type: "object",
+  properties: {
+    id: { type: "string", examples: ["wh_01jd3k7m9x2b4c6d8f0g1h2j3k"] },
+    webhook_id: { type: "string", examples: ["wh_01jd3k7m9x2b4c6d8f0g1h2j3k"] },
+    targetUrl: { type: "string" },
+    event: { type: "string", enum: ["new_message", "message_status"] },
+    locationId: { type: "string" },
+    status: {
+      type: "string",
+      enum: ["active", "disabled"],
+      description: "`disabled` after failing for days; replay enables it again",
+    },
+    status_reason: NULLABLE_STRING,
+    failing_since: NULLABLE_STRING,
+    disabled_at: NULLABLE_STRING,
+    created_at: { type: "string" },
+    updated_at: { type: "string" },
+  },
+} as const;
+
+export const SUBSCRIBED = {
+  type: "object",
+  properties: {
+    ...SUBSCRIPTION.properties,
+    secret: {
+      type: "string",
+      description: "Standard Webhooks signing secret (`whsec_…`): verify `webhook-signature` with it",
+    },
+  },
+} as const;
+
+export const SUBSCRIBE_BODY = {
+  type: "object",
+  properties: {
+    targetUrl: { type: "string", minLength: 1, examples: ["https://hook.eu1.make.com/your-webhook-url"] },
+    event: EVENT,
+    locationId: { type: "string", minLength: 1, maxLength: 64, examples: ["loc_abc123"] },
+  },
+  required: ["targetUrl", "event", "locationId"],
+} as const;
+
+export const UNSUBSCRIBE_BODY = {
+  type: "object",
+  properties: {
+    targetUrl: { type: "string" },
+    webhookId: { type: "string", maxLength: 64, examples: ["wh_xyz789"] },
+    locationId: { type: "string", minLength: 1, maxLength: 64 },
+  },
+  required: ["locationId"],
+} as const;
+
+export const REPLAY_BODY = {
+  type: "object",
+  properties: {
+    since: {
+      type: "string",
+      description: "ISO 8601 time: deliveries created since then that did not get through are sent again",
+      examples: ["2026-05-21T10:00:00.000Z"],
+    },
+    includeDelivered: { type: "boolean", description: "Also send again the ones that were delivered" },
+  },
+  required: ["since"],
+} as const;
+
+export const ID_PARAMS = {
+  type: "object",
+  properties: { id: { type: "string", maxLength: 64 } },
+  required: ["id"],
+} as const;
+
+export const DELIVERY = {
+  type: "object",
+  properties: {
+    id: { type: "string", description: "Also the `webhook-id` header: the same on every retry" },
+    event: { type: "string" },
+    status: { type: "string", enum: ["pending", "delivered", "failed"] },
+    attempts: { type: "integer" },
+    next_attempt_at: NULLABLE_STRING,
+    last_status_code: NULLABLE_INT,
+    last_error: NULLABLE_STRING,
+    created_at: { type: "string" },
+    delivered_at: NULLABLE_STRING,
+    payload: { type: "object", additionalProperties: true },
+    attempt_log: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          attempt: { type: "integer" },
+          started_at: { type: "string" },
+          duration_ms: { type: "integer" },
+          status_code: NULLABLE_INT,
+          error: NULLABLE_STRING,
+          response_body: NULLABLE_STRING,
+        },
+      },
+    },
+  },
+} as const;
+
+export const DELIVERIES_QUERY = {
+  type: "object",
+  properties: {
+    cursor: { type: "string", maxLength: 64 },
+    limit: { type: "integer", minimum: 1, maximum: 200 },
+    status: { type: "string", enum: ["pending", "delivered", "failed"] },
+  },
+} as const;

@@ -17,5 +17,5 @@ export interface Owner {
   clientId: string;
   userId: string;
   grantId: string;
-  locationIds: string[];
+  locationIds: readonly string[];
 }

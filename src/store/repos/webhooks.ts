@@ -33,7 +33,7 @@ export const subscriptions = {
       .executeTakeFirst();
   },
   /** A client's subscriptions (not removed) on some locations, oldest first. */
-  async listForClient(db: Db, clientId: string, locationIds: string[]): Promise<SubscriptionRow[]> {
+  async listForClient(db: Db, clientId: string, locationIds: readonly string[]): Promise<SubscriptionRow[]> {
     if (locationIds.length === 0) return [];
     return db
       .selectFrom("webhook_subscriptions")

@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   }
 
   for (const [name, file] of [
-    ["send", "bench/send.ts"],
+    ["webhooks", "bench/webhooks.ts"],
     ["phones", "bench/phones.ts"],
   ] as const) {
     if (!existsSync(file)) {

@@ -184,7 +184,10 @@ export class SimulatedPhone {
       recipients: [{ phoneNumber: "", state: i.state, ...(i.error ? { error: i.error } : {}) }],
       states: { [i.state]: now },
     }));
-    const res = await this.call("PATCH", "/message", body);
+    // A killed phone's in-flight report is aborted: the report is lost, as on a real phone.
+    const res = await this.call("PATCH", "/message", body).catch(() => undefined);
+    if (!res) return false;
+    await res.arrayBuffer().catch(() => undefined);
     for (const i of items) this.emit({ type: "reported", messageId: i.id, state: i.state });
     return res.status === 204;
   }
@@ -248,7 +251,11 @@ export class SimulatedPhone {
   private later(fn: (v?: unknown) => unknown, ms: number): void {
     const t = setTimeout(() => {
       this.timers.delete(t);
-      if (!this.dead) void fn();
+      // A phone killed meanwhile aborts its requests: that is the fault being simulated, not a crash.
+      if (!this.dead)
+        void Promise.resolve()
+          .then(fn)
+          .catch(() => undefined);
     }, ms);
     this.timers.add(t);
   }

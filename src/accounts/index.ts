@@ -12,5 +12,6 @@ export {
   SESSION_TTL_MS,
   startSession,
 } from "./sessions.js";
+export { listMembers, type MemberView } from "./list-members.js";
 export { needsSetup, setupInstance } from "./setup-instance.js";
 export { findUserByEmail, listUsers, secretKey } from "./lookups.js";

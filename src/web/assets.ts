@@ -27,5 +27,18 @@ th{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--mut
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:1rem}
 .stat{font-size:1.8rem;font-weight:700}.scopes li{margin:.2rem 0}.checks label{font-weight:400;display:flex;gap:.5rem;align-items:center;margin:.3rem 0}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:10}
+.loc-head{display:flex;justify-content:space-between;align-items:baseline;gap:1rem;flex-wrap:wrap}.loc-head h1{margin-bottom:.4rem}
+.switch a{margin-left:.4rem}.tabs{display:flex;gap:.3rem;border-bottom:1px solid var(--line);margin-bottom:1rem;flex-wrap:wrap}
+.tabs a{padding:.45rem .9rem;text-decoration:none;color:var(--muted);border-bottom:2px solid transparent}.tabs a[aria-current=page]{color:var(--ink);border-bottom-color:var(--brand);font-weight:600}
+form.inline{display:inline;margin:0}td.links a{margin-right:.5rem;white-space:nowrap}
+.row{display:flex;gap:1rem;flex-wrap:wrap;align-items:flex-end}.row>*{flex:1 1 140px}.row>.actions{flex:0 0 auto}
+.pair{display:grid;grid-template-columns:minmax(180px,240px) 1fr;gap:1.5rem;align-items:start}.qr svg{width:100%;height:auto;display:block;border:1px solid var(--line);border-radius:8px}
+.secret{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:1.05rem;background:#f1f3f9;padding:.5rem .7rem;border-radius:8px;word-break:break-all;display:block}
+.code{font-size:1.6rem;letter-spacing:.2em;font-weight:700}dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:.5rem 0}dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}
+.pager{display:flex;gap:1rem;justify-content:flex-end;margin-top:.8rem}.chart{width:100%;height:auto;max-width:560px}.chart text{font-size:10px;fill:#5b6475}
+.chart .sent{fill:#4f46e5}.chart .recv{fill:#0f7b4c}.chart .fail{fill:#b42318}.legend span{margin-right:1rem}.legend i{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px}
+.legend .sent{background:#4f46e5}.legend .recv{background:#0f7b4c}.legend .fail{background:#b42318}
+details summary{cursor:pointer;color:var(--brand)}fieldset{border:1px solid var(--line);border-radius:8px;padding:.5rem 1rem 1rem;margin:.8rem 0}
+@media (max-width:640px){.pair{grid-template-columns:1fr}}
 @media (max-width:640px){main{padding:1rem}header.top{padding:.6rem 1rem}table{font-size:.9rem}}
 `;

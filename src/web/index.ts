@@ -8,6 +8,7 @@ import { registerAccountPage } from "./pages/account.js";
 import { registerAdminUserPages } from "./pages/admin-users.js";
 import { registerHomePage } from "./pages/home.js";
 import { registerLocationPages } from "./pages/locations.js";
+import { registerMemberPages } from "./pages/members.js";
 import { registerSetupPages } from "./pages/setup.js";
 import { registerSigninPages } from "./pages/signin.js";
 
@@ -40,6 +41,7 @@ export async function webPlugin(app: FastifyInstance, deps: AppDeps): Promise<vo
   registerHomePage(app, deps);
   registerAccountPage(app, deps);
   registerLocationPages(app, deps);
+  registerMemberPages(app, deps);
   registerAdminUserPages(app, deps);
   registerSetupPages(app, deps);
   registerSigninPages(app, deps);

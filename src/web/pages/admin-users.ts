@@ -1,19 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { createUser, listUsers } from "../../accounts/index.js";
-import { AppError } from "../../core/errors.js";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
-import { isSecure, requireSession } from "../auth.js";
+import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
+import { requireAdmin } from "../guards.js";
 import { html } from "../html.js";
 import { page } from "../layout.js";
-
-/** Signed-in admin, or a redirect to sign-in (signed out) / 403 `forbidden` (not an admin). */
-async function requireAdmin(deps: AppDeps, request: FastifyRequest, reply: FastifyReply) {
-  const session = await requireSession(deps, request, reply);
-  if (session && !session.user.is_admin)
-    throw new AppError("forbidden", "Only administrators can see this page");
-  return session;
-}
 
 /** `/admin/users`: list every user, create users (optionally admins). */
 export function registerAdminUserPages(app: FastifyInstance, deps: AppDeps): void {

@@ -19,10 +19,11 @@ export function registerLocationPages(app: FastifyInstance, deps: AppDeps): void
 ${
   locations.length === 0
     ? html`<p class="muted">No location yet.</p>`
-    : html`<table><thead><tr><th>Name</th><th>Time zone</th><th>Role</th><th>Rename</th></tr></thead><tbody>
+    : html`<table><thead><tr><th>Name</th><th>Time zone</th><th>Role</th><th>Open</th><th>Rename</th></tr></thead><tbody>
 ${locations.map(
   (l) =>
-    html`<tr><td>${l.name}</td><td>${l.time_zone}</td><td>${l.role ?? ""}</td><td>${
+    html`<tr><td>${l.name}</td><td>${l.time_zone}</td><td>${l.role ?? ""}</td>
+<td class="links"><a href="/locations/${l.id}/phones">Phones</a> <a href="/locations/${l.id}/messages">Messages</a> <a href="/locations/${l.id}/webhooks">Webhooks</a> <a href="/locations/${l.id}/members">Members</a></td><td>${
       l.role === "owner"
         ? html`<form method="post" action="/locations/${l.id}/rename"><input type="hidden" name="_csrf" value="${csrf}">
 <label for="n-${l.id}" class="sr-only">New name for ${l.name}</label>

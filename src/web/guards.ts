@@ -1,0 +1,111 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { type LocationView, listUserLocations, type ResolvedSession } from "../accounts/index.js";
+import { AppError } from "../core/errors.js";
+import { type AppDeps, requestCtx } from "../http/deps.js";
+import { toAppError } from "../http/errors.js";
+import { requireSession } from "./auth.js";
+import { html, type SafeHtml } from "./html.js";
+
+/** Signed-in admin, or a redirect to sign-in (signed out) / 403 `forbidden` (not an admin). */
+export async function requireAdmin(deps: AppDeps, request: FastifyRequest, reply: FastifyReply) {
+  const session = await requireSession(deps, request, reply);
+  if (session && !session.user.is_admin)
+    throw new AppError("forbidden", "Only administrators can see this page");
+  return session;
+}
+
+export interface LocationAccess {
+  session: ResolvedSession;
+  /** The location, with the user's role in it. */
+  location: LocationView;
+  /** Every location of the user (for the switcher). */
+  locations: LocationView[];
+  isOwner: boolean;
+}
+
+/**
+ * The signed-in user's view of one location: a redirect to sign-in when signed out, and 404 when the
+ * location does not exist or the user is not a member (the same answer, so ids cannot be probed).
+ */
+export async function requireLocation(
+  deps: AppDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  locationId: string,
+): Promise<LocationAccess | undefined> {
+  const session = await requireSession(deps, request, reply);
+  if (!session) return undefined;
+  const locations = await listUserLocations({
+    ctx: requestCtx(deps, request),
+    input: { userId: session.user.id },
+  });
+  const location = locations.find((l) => l.id === locationId);
+  if (!location)
+    throw new AppError("location_not_found", "The location does not exist or you don't have access to it");
+  return { session, location, locations, isOwner: location.role === "owner" };
+}
+
+export type Section = "members" | "phones" | "messages" | "webhooks";
+
+const SECTIONS: { key: Section; label: string }[] = [
+  { key: "phones", label: "Phones" },
+  { key: "messages", label: "Messages" },
+  { key: "webhooks", label: "Webhooks" },
+  { key: "members", label: "Members" },
+];
+
+/** The heading of a location page: its name, the tabs of its sections, and a switch to other locations. */
+export function locationHeader(a: LocationAccess, current: Section, title: string): SafeHtml {
+  const others = a.locations.filter((l) => l.id !== a.location.id);
+  return html`<div class="loc-head"><h1>${title} <span class="muted">· ${a.location.name}</span></h1>
+${
+  others.length > 0
+    ? html`<nav aria-label="Other locations" class="switch"><span class="muted">Switch:</span> ${others.map(
+        (l) => html`<a href="/locations/${l.id}/${current}">${l.name}</a> `,
+      )}</nav>`
+    : ""
+}</div>
+<nav aria-label="Location sections" class="tabs">${SECTIONS.map(
+    (s) =>
+      html`<a href="/locations/${a.location.id}/${s.key}" ${s.key === current ? html`aria-current="page"` : ""}>${s.label}</a>`,
+  )}</nav>`;
+}
+
+/**
+ * A mistake the user can fix (4xx): shown in the form. Anything else (5xx) is rethrown to the error
+ * page; so is `csrf_failed`, which is checked before any form is handled.
+ */
+export function formError(err: unknown): { status: number; text: string } {
+  const e = toAppError(err);
+  if (e.status >= 500 || e.code === "csrf_failed") throw err;
+  return { status: e.status === 404 || e.status === 409 ? 400 : e.status, text: e.message };
+}
+
+/** Form fields as strings (a repeated field keeps its first value; use `all` for lists). */
+export function field(body: unknown, name: string): string {
+  const v = (body as Record<string, unknown> | undefined)?.[name];
+  if (Array.isArray(v)) return typeof v[0] === "string" ? v[0] : "";
+  return typeof v === "string" ? v : "";
+}
+
+export function fields(body: unknown, name: string): string[] {
+  const v = (body as Record<string, unknown> | undefined)?.[name];
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === "string");
+  return typeof v === "string" ? [v] : [];
+}
+
+/** `ago(now, t)`: "12 s ago", "3 min ago", "2 h ago", "4 d ago". */
+export function ago(now: number, iso: string | null): string {
+  if (!iso) return "never";
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} d ago`;
+}
+
+/** An ISO time shown to the minute in UTC, with the full value in a tooltip-free <time>. */
+export function when(iso: string | null): SafeHtml {
+  if (!iso) return html`<span class="muted">—</span>`;
+  return html`<time datetime="${iso}">${iso.slice(0, 16).replace("T", " ")} UTC</time>`;
+}

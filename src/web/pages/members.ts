@@ -1,0 +1,120 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { addMember, listMembers, removeMember, type Role } from "../../accounts/index.js";
+import { AppError } from "../../core/errors.js";
+import { type AppDeps, requestCtx } from "../../http/deps.js";
+import { isSecure } from "../auth.js";
+import { csrfToken, verifyCsrf } from "../csrf.js";
+import { field, formError, type LocationAccess, locationHeader, requireLocation } from "../guards.js";
+import { html } from "../html.js";
+import { page } from "../layout.js";
+
+type P = { Params: { id: string } };
+const DONE: Record<string, string> = { added: "Member saved.", removed: "Member removed." };
+
+/**
+ * `/locations/:id/members`: who can reach a location and with which role. Every member sees the list;
+ * owners add existing users by email (or change their role) and remove members.
+ */
+export function registerMemberPages(app: FastifyInstance, deps: AppDeps): void {
+  const render = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    a: LocationAccess,
+    opts: { error?: { status: number; text: string }; email?: string } = {},
+  ) => {
+    const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
+    const members = await listMembers({
+      ctx: requestCtx(deps, request),
+      input: { actorUserId: a.session.user.id, locationId: a.location.id },
+    });
+    const done = DONE[String((request.query as Record<string, unknown>)?.done ?? "")];
+    const body = html`${locationHeader(a, "members", "Members")}
+<div class="card"><table><thead><tr><th>Name</th><th>Email</th><th>Role</th>${a.isOwner ? html`<th><span class="sr-only">Actions</span></th>` : ""}</tr></thead><tbody>
+${members.map(
+  (
+    m,
+  ) => html`<tr><td>${m.name}${m.id === a.session.user.id ? html` <span class="muted">(you)</span>` : ""}</td>
+<td>${m.email}</td><td><span class="badge ${m.role === "owner" ? "ok" : ""}">${m.role}</span></td>${
+    a.isOwner
+      ? html`<td><form method="post" action="/locations/${a.location.id}/members/${m.id}/remove" class="inline">
+<input type="hidden" name="_csrf" value="${csrf}"><button type="submit" class="secondary" aria-label="Remove ${m.email}">Remove</button></form></td>`
+      : ""
+  }</tr>`,
+)}</tbody></table>
+${a.isOwner ? "" : html`<p class="muted">Only owners of this location can add or remove members.</p>`}</div>
+${
+  a.isOwner
+    ? html`<div class="card"><h2>Add a member</h2>
+<p class="muted">The person needs an account on this installation first (an administrator creates it). Adding someone who is
+already a member changes their role.</p>
+<form method="post" action="/locations/${a.location.id}/members"><input type="hidden" name="_csrf" value="${csrf}">
+<label for="email">Email</label><input id="email" name="email" type="email" required value="${opts.email ?? ""}">
+<label for="role">Role</label><select id="role" name="role"><option value="member">Member: phones, messages, webhooks</option>
+<option value="owner">Owner: also members and renaming</option></select>
+<div class="actions"><button type="submit">Add member</button></div></form></div>`
+    : ""
+}`;
+    return reply
+      .code(opts.error?.status ?? 200)
+      .type("text/html; charset=utf-8")
+      .send(
+        page({
+          title: `Members · ${a.location.name}`,
+          user: a.session.user,
+          current: "locations",
+          csrf,
+          body,
+          flash: opts.error
+            ? { kind: "error", text: opts.error.text }
+            : done
+              ? { kind: "ok", text: done }
+              : undefined,
+        }),
+      );
+  };
+
+  app.get<P>("/locations/:id/members", async (request, reply) => {
+    const a = await requireLocation(deps, request, reply, request.params.id);
+    if (!a) return reply;
+    return render(request, reply, a);
+  });
+
+  app.post<P>("/locations/:id/members", async (request, reply) => {
+    const a = await requireLocation(deps, request, reply, request.params.id);
+    if (!a) return reply;
+    verifyCsrf(request, deps.secret, deps.config.publicUrl);
+    const email = field(request.body, "email");
+    try {
+      const role = field(request.body, "role") || "member";
+      if (role !== "owner" && role !== "member")
+        throw new AppError("validation_failed", "role: must be owner or member");
+      await addMember({
+        ctx: requestCtx(deps, request),
+        input: { actorUserId: a.session.user.id, locationId: a.location.id, email, role: role as Role },
+      });
+    } catch (err) {
+      return render(request, reply, a, { error: formError(err), email });
+    }
+    return reply.redirect(`/locations/${a.location.id}/members?done=added`, 303);
+  });
+
+  app.post<{ Params: { id: string; userId: string } }>(
+    "/locations/:id/members/:userId/remove",
+    async (request, reply) => {
+      const a = await requireLocation(deps, request, reply, request.params.id);
+      if (!a) return reply;
+      verifyCsrf(request, deps.secret, deps.config.publicUrl);
+      try {
+        await removeMember({
+          ctx: requestCtx(deps, request),
+          input: { actorUserId: a.session.user.id, locationId: a.location.id, userId: request.params.userId },
+        });
+      } catch (err) {
+        return render(request, reply, a, { error: formError(err) });
+      }
+      // Removing yourself leaves nothing to see here.
+      if (request.params.userId === a.session.user.id) return reply.redirect("/locations", 303);
+      return reply.redirect(`/locations/${a.location.id}/members?done=removed`, 303);
+    },
+  );
+}

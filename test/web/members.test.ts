@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { after, before, it } from "node:test";
+import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { forEachDialect } from "../helpers/store.js";
+import { FormClient, setupAdmin } from "../helpers/web.js";
+
+async function signIn(base: string, email: string, password: string): Promise<FormClient> {
+  const c = new FormClient(base);
+  const csrf = await c.csrf("/signin");
+  const r = await c.post("/signin", { _csrf: csrf, email, password });
+  assert.equal(r.status, 303, `sign-in of ${email}`);
+  return c;
+}
+
+forEachDialect("members page", (dialect) => {
+  let s: TestServer;
+  let owner: FormClient;
+  let locationId: string;
+  let member: { id: string; email: string; password: string };
+  let memberClient: FormClient;
+  let foreignLocation: string;
+  before(async () => {
+    s = await startTestServer(dialect);
+    owner = await setupAdmin(s.url);
+    const ctx = ctxFor(s.db.store);
+    member = await makeUser(ctx, { email: "bob@example.com", name: "Bob Member" });
+    memberClient = await signIn(s.url, member.email, member.password);
+    const text = await (await owner.get("/locations")).text();
+    locationId = /href="\/locations\/([^/]+)\/members"/.exec(text)?.[1] ?? "";
+    assert.ok(locationId);
+    const stranger = await makeUser(ctx);
+    foreignLocation = (await makeLocation(ctx, stranger.id, { name: "Elsewhere" })).id;
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it("signed out → sign-in; other tenant's location → 404; CSRF-less POST → 403", async () => {
+    const r = await new FormClient(s.url).get(`/locations/${locationId}/members`);
+    assert.equal(r.status, 303);
+    assert.match(r.headers.get("location") ?? "", /^\/signin\?next=/);
+    const other = await owner.get(`/locations/${foreignLocation}/members`);
+    assert.equal(other.status, 404);
+    assert.doesNotMatch(await other.text(), /Elsewhere/);
+    const csrf = await owner.csrf(`/locations/${locationId}/members`);
+    const post = await owner.post(`/locations/${foreignLocation}/members`, {
+      _csrf: csrf,
+      email: "bob@example.com",
+    });
+    assert.equal(post.status, 404);
+    const noCsrf = await owner.post(`/locations/${locationId}/members`, { email: member.email });
+    assert.equal(noCsrf.status, 403);
+    assert.doesNotMatch(await (await owner.get(`/locations/${locationId}/members`)).text(), /bob@example\.com/);
+  });
+
+  it("owner adds a member by email; the member sees the list but cannot manage it", async () => {
+    const csrf = await owner.csrf(`/locations/${locationId}/members`);
+    const r = await owner.post(`/locations/${locationId}/members`, {
+      _csrf: csrf,
+      email: "BOB@example.com",
+      role: "member",
+    });
+    assert.equal(r.status, 303);
+    const list = await (await owner.get(r.headers.get("location") ?? "")).text();
+    assert.match(list, /Member saved/);
+    assert.match(list, /Bob Member<\/td>\s*<td>bob@example\.com<\/td><td><span class="badge ">member</);
+    // Bob now sees the location and its members, without management forms.
+    const seen = await memberClient.get(`/locations/${locationId}/members`);
+    assert.equal(seen.status, 200);
+    const text = await seen.text();
+    assert.match(text, /Ada Admin/);
+    assert.match(text, /Only owners of this location can add or remove members/);
+    assert.doesNotMatch(text, /Add a member/);
+    const mcsrf = /name="_csrf" value="([^"]+)"/.exec(text)?.[1] ?? "";
+    const tries = await memberClient.post(`/locations/${locationId}/members`, {
+      _csrf: mcsrf,
+      email: "admin@example.com",
+      role: "member",
+    });
+    assert.equal(tries.status, 403);
+    assert.match(await tries.text(), /Only an owner/);
+  });
+
+  it("bad input is shown in the form, never a 500", async () => {
+    const csrf = await owner.csrf(`/locations/${locationId}/members`);
+    const unknown = await owner.post(`/locations/${locationId}/members`, {
+      _csrf: csrf,
+      email: "nobody@example.com",
+      role: "member",
+    });
+    assert.equal(unknown.status, 400);
+    const text = await unknown.text();
+    assert.match(text, /role="alert"[^>]*>email: no user with this email/);
+    assert.match(text, /value="nobody@example\.com"/);
+    const badRole = await owner.post(`/locations/${locationId}/members`, {
+      _csrf: csrf,
+      email: member.email,
+      role: "emperor",
+    });
+    assert.equal(badRole.status, 400);
+    assert.match(await badRole.text(), /role: must be owner or member/);
+    // The last owner cannot remove themselves.
+    const adminId = /action="\/locations\/[^/]+\/members\/([^/]+)\/remove"/.exec(
+      await (await owner.get(`/locations/${locationId}/members`)).text(),
+    )?.[1];
+    const last = await owner.post(`/locations/${locationId}/members/${adminId}/remove`, { _csrf: csrf });
+    assert.equal(last.status, 400);
+    assert.match(await last.text(), /at least one owner/);
+  });
+
+  it("owner removes the member, who then gets 404", async () => {
+    const csrf = await owner.csrf(`/locations/${locationId}/members`);
+    const r = await owner.post(`/locations/${locationId}/members/${member.id}/remove`, { _csrf: csrf });
+    assert.equal(r.status, 303);
+    const list = await (await owner.get(r.headers.get("location") ?? "")).text();
+    assert.match(list, /Member removed/);
+    assert.doesNotMatch(list, /bob@example\.com/);
+    assert.equal((await memberClient.get(`/locations/${locationId}/members`)).status, 404);
+  });
+});

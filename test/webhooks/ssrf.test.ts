@@ -8,6 +8,10 @@ import { after, before, describe, test } from "node:test";
 import type { TLSSocket } from "node:tls";
 import { isAppError } from "../../src/core/errors.js";
 import { createEgress, type Egress, type Lookup } from "../../src/egress/index.js";
+import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
+import { makeApiToken } from "../helpers/oauth.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { forEachDialect } from "../helpers/store.js";
 
 /**
  * SSRF suite (research/webhooks-reliability.md §2 and §6 row 11): every bypass attempt is refused by
@@ -438,5 +442,93 @@ describe("egress: pinned connections, keep-alive, TLS, timeouts, body cap", () =
     const closed = await e.post("http://127.0.0.1:1/", POST);
     assert.equal(closed.status, 0);
     assert.match(closed.error ?? "", /closed/);
+  });
+});
+
+forEachDialect("webhooks API: subscribe refuses SSRF targets (ALLOW_PRIVATE_URLS=false)", (dialect) => {
+  let server: TestServer;
+  let trap: Trap;
+  let token: string;
+  let locationId: string;
+
+  before(async () => {
+    trap = await listenCounting();
+    server = await startTestServer(dialect, { ALLOW_PRIVATE_URLS: "false" });
+    const ctx = ctxFor(server.db.store);
+    const user = await makeUser(ctx);
+    const loc = await makeLocation(ctx, user.id);
+    locationId = loc.id;
+    token = (await makeApiToken(ctx, { userId: user.id, locationIds: [loc.id] })).accessToken;
+  });
+  after(async () => {
+    await server.close();
+    await trap.close();
+  });
+
+  const subscribe = (targetUrl: string) =>
+    fetch(`${server.url}/api/v1/webhooks/subscribe`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ targetUrl, event: "new_message", locationId }),
+    });
+
+  test("every target that reaches a private address, or is not plain https, is a 400 invalid_target_url", async () => {
+    const p = trap.port;
+    const targets = [
+      `https://127.0.0.1:${p}/hook`,
+      `https://2130706433:${p}/`,
+      `https://0177.0.0.1:${p}/`,
+      `https://0x7f.1:${p}/`,
+      `https://127.1:${p}/`,
+      `https://0.0.0.0:${p}/`,
+      `https://[::1]:${p}/`,
+      `https://[::ffff:127.0.0.1]:${p}/`,
+      `https://[::ffff:7f00:1]:${p}/`,
+      `https://[::127.0.0.1]:${p}/`,
+      `https://[64:ff9b::7f00:1]:${p}/`,
+      `https://[64:ff9b:1::7f00:1]:${p}/`,
+      `https://[2002:7f00:1::]:${p}/`,
+      `https://[2001:0:4136:e378:8000:63bf:80ff:fffe]:${p}/`,
+      "https://169.254.169.254/latest/meta-data/",
+      "https://[fd00:ec2::254]/",
+      "https://100.64.0.1/",
+      "https://100.100.100.200/",
+      "https://10.0.0.1/",
+      "https://192.168.0.1/",
+      `https://[fc00::1]:${p}/`,
+      `https://[fe80::1]:${p}/`,
+      `https://localhost:${p}/`,
+      "https://metadata.google.internal/",
+      `http://127.0.0.1:${p}/`,
+      "http://8.8.8.8/hook",
+      "https://user:pass@8.8.8.8/hook",
+      "file:///etc/passwd",
+      `gopher://127.0.0.1:${p}/_x`,
+      `ftp://127.0.0.1:${p}/`,
+      "not a url",
+    ];
+    for (const target of targets) {
+      const r = await subscribe(target);
+      const body = (await r.json()) as Record<string, unknown>;
+      assert.equal(r.status, 400, `${target}: ${JSON.stringify(body)}`);
+      assert.equal(body.error, "invalid_target_url", target);
+      assert.match(String(body.message), /refused: .+/, target);
+      assert.ok(!String(body.message).includes("pass"), "credentials are not echoed");
+      assert.match(String(body.request_id), /^req_/);
+    }
+    assert.equal(trap.connections(), 0, "the server connected to loopback while checking");
+    const list = await fetch(`${server.url}/api/v1/webhooks`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const subs = (await list.json()) as { data: unknown[] };
+    assert.equal(subs.data.length, 0, "no subscription was created");
+    console.log(`SSRF API [${dialect}]: ${targets.length} targets refused with 400 invalid_target_url`);
+  });
+
+  test("a public https target is accepted under the same policy", async () => {
+    const r = await subscribe("https://8.8.8.8/hook");
+    const body = (await r.json()) as { webhook_id?: string; secret?: string };
+    assert.equal(r.status, 200, JSON.stringify(body));
+    assert.match(body.webhook_id ?? "", /^wh_/);
   });
 });

@@ -59,11 +59,15 @@ export async function mobile(
   return { status: res.status, body, headers: res.headers };
 }
 
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = "condition"): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

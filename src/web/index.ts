@@ -6,9 +6,11 @@ import { html } from "./html.js";
 import { page } from "./layout.js";
 import { registerAccountPage } from "./pages/account.js";
 import { registerAdminUserPages } from "./pages/admin-users.js";
+import { registerChooserPages } from "./pages/choose.js";
 import { registerHomePage } from "./pages/home.js";
 import { registerLocationPages } from "./pages/locations.js";
 import { registerMemberPages } from "./pages/members.js";
+import { registerPhonePages } from "./pages/phones.js";
 import { registerSetupPages } from "./pages/setup.js";
 import { registerSigninPages } from "./pages/signin.js";
 
@@ -42,6 +44,8 @@ export async function webPlugin(app: FastifyInstance, deps: AppDeps): Promise<vo
   registerAccountPage(app, deps);
   registerLocationPages(app, deps);
   registerMemberPages(app, deps);
+  registerPhonePages(app, deps);
+  registerChooserPages(app, deps);
   registerAdminUserPages(app, deps);
   registerSetupPages(app, deps);
   registerSigninPages(app, deps);

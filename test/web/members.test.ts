@@ -51,7 +51,10 @@ forEachDialect("members page", (dialect) => {
     assert.equal(post.status, 404);
     const noCsrf = await owner.post(`/locations/${locationId}/members`, { email: member.email });
     assert.equal(noCsrf.status, 403);
-    assert.doesNotMatch(await (await owner.get(`/locations/${locationId}/members`)).text(), /bob@example\.com/);
+    assert.doesNotMatch(
+      await (await owner.get(`/locations/${locationId}/members`)).text(),
+      /bob@example\.com/,
+    );
   });
 
   it("owner adds a member by email; the member sees the list but cannot manage it", async () => {

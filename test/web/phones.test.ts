@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { after, before, it } from "node:test";
+import { SimulatedPhone } from "../../src/devices/simulator/phone.js";
+import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
+import { pairPhone, waitFor } from "../helpers/phone.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { forEachDialect } from "../helpers/store.js";
+import { FormClient, setupAdmin } from "../helpers/web.js";
+
+forEachDialect("phones page", (dialect) => {
+  let s: TestServer;
+  let c: FormClient;
+  let locationId: string;
+  let foreign: { locationId: string; phone: SimulatedPhone };
+  const phones: SimulatedPhone[] = [];
+  before(async () => {
+    s = await startTestServer(dialect);
+    c = await setupAdmin(s.url);
+    const text = await (await c.get("/locations")).text();
+    locationId = /href="\/locations\/([^/]+)\/phones"/.exec(text)?.[1] ?? "";
+    const ctx = ctxFor(s.db.store);
+    const stranger = await makeUser(ctx);
+    const loc = await makeLocation(ctx, stranger.id, { name: "Elsewhere" });
+    const phone = await pairPhone(s, ctx, loc.id, { name: "Stranger phone" });
+    phones.push(phone);
+    foreign = { locationId: loc.id, phone };
+  });
+  after(async () => {
+    for (const p of phones) await p.stop();
+    await s.close();
+  });
+
+  it("signed out → sign-in; other tenant's location and phone → 404/refused; CSRF-less POST → 403", async () => {
+    const r = await new FormClient(s.url).get(`/locations/${locationId}/phones`);
+    assert.equal(r.status, 303);
+    assert.match(r.headers.get("location") ?? "", /^\/signin\?next=/);
+    assert.equal((await c.get(`/locations/${foreign.locationId}/phones`)).status, 404);
+    const csrf = await c.csrf(`/locations/${locationId}/phones`);
+    assert.equal((await c.post(`/locations/${foreign.locationId}/phones/pair`, { _csrf: csrf })).status, 404);
+    assert.equal((await c.post(`/locations/${locationId}/phones/pair`, {})).status, 403);
+    // Another tenant's phone cannot be removed through my location.
+    const steal = await c.post(`/locations/${locationId}/phones/${foreign.phone.deviceId}/remove`, {
+      _csrf: csrf,
+    });
+    assert.equal(steal.status, 400);
+    assert.match(await steal.text(), /No device/);
+    const chooser = await c.get("/phones");
+    assert.equal(chooser.status, 303);
+    assert.equal(chooser.headers.get("location"), `/locations/${locationId}/phones`);
+  });
+
+  it("pairs a phone with the QR code and the code from the page; it shows online with its SIMs", async () => {
+    const csrf = await c.csrf(`/locations/${locationId}/phones`);
+    const r = await c.post(`/locations/${locationId}/phones/pair`, { _csrf: csrf });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get("cache-control"), "no-store");
+    const text = await r.text();
+    assert.match(text, /<svg role="img" aria-label="QR code of the pairing token"/);
+    assert.match(text, new RegExp(`data-testid="server-url">${s.url}/api/mobile/v1<`));
+    assert.match(text, /SSE only/);
+    const code = /data-testid="pairing-code">(\d{8})</.exec(text)?.[1] ?? "";
+    assert.ok(code, "eight-digit code on the page");
+    const phone = new SimulatedPhone({
+      server: s.url,
+      name: "Front desk Pixel",
+      simCards: [{ slotIndex: 0, simNumber: 1, phoneNumber: "+15550001111" }],
+    });
+    phones.push(phone);
+    await phone.register({ code });
+    await phone.start();
+    const list = await (await c.get(`/locations/${locationId}/phones`)).text();
+    assert.match(list, /Front desk Pixel\s*<span class="badge ok">online<\/span>/);
+    assert.match(list, /SIM 1 · <span class="mono">\+15550001111<\/span>/);
+    assert.match(list, /data-testid="online-count">1 \/ 1</);
+    assert.doesNotMatch(list, /Stranger phone/);
+    // The code was single use.
+    await assert.rejects(
+      new SimulatedPhone({ server: s.url }).register({ code }),
+      /registration refused: 401/,
+    );
+  });
+
+  it("edits pacing (bad input shown in the form) and unpairs the phone", async () => {
+    const phone = phones[1] as SimulatedPhone;
+    const csrf = await c.csrf(`/locations/${locationId}/phones`);
+    const bad = await c.post(`/locations/${locationId}/phones/${phone.deviceId}/pacing`, {
+      _csrf: csrf,
+      perMinute: "abc",
+      perHour: "",
+      perDay: "500",
+      sendIntervalMin: "",
+      sendIntervalMax: "",
+    });
+    assert.equal(bad.status, 400);
+    const badText = await bad.text();
+    assert.match(badText, /role="alert">perMinute: must be a whole number/);
+    assert.match(badText, /name="perMinute" type="number" min="1" step="1" inputmode="numeric" value="abc"/);
+    const ok = await c.post(`/locations/${locationId}/phones/${phone.deviceId}/pacing`, {
+      _csrf: csrf,
+      perMinute: "5",
+      perHour: "",
+      perDay: "500",
+      sendIntervalMin: "2",
+      sendIntervalMax: "10",
+    });
+    assert.equal(ok.status, 303);
+    const saved = await (await c.get(ok.headers.get("location") ?? "")).text();
+    assert.match(saved, /Pacing saved/);
+    assert.match(saved, /name="perMinute" type="number" min="1" step="1" inputmode="numeric" value="5"/);
+    assert.match(saved, /name="perDay" type="number" min="1" step="1" inputmode="numeric" value="500"/);
+    // The phone hears of it through its settings.
+    await waitFor(
+      async () => {
+        const r = await fetch(`${s.url}/api/mobile/v1/settings`, {
+          headers: { authorization: `Bearer ${phone.deviceToken}` },
+        });
+        const j = (await r.json()) as { messages?: { limit_value?: number } };
+        return j.messages?.limit_value === 5;
+      },
+      5000,
+      "pacing in the phone's settings",
+    );
+    const rm = await c.post(`/locations/${locationId}/phones/${phone.deviceId}/remove`, { _csrf: csrf });
+    assert.equal(rm.status, 303);
+    const after = await (await c.get(rm.headers.get("location") ?? "")).text();
+    assert.match(after, /Phone removed/);
+    assert.doesNotMatch(after, /Front desk Pixel/);
+    const gone = await fetch(`${s.url}/api/mobile/v1/settings`, {
+      headers: { authorization: `Bearer ${phone.deviceToken}` },
+    });
+    assert.equal(gone.status, 401);
+  });
+});

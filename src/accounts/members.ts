@@ -74,6 +74,10 @@ export async function removeMember({
     }
     await accounts.memberships.remove(tx.db, input.userId, input.locationId);
   });
+  // API nodes cache verified tokens for a few seconds (oauth ACCESS_CHANGED_CHANNEL): tell them now.
+  await ctx.store.notify("access_changed", "").catch((e: unknown) => {
+    ctx.log.warn({ err: e }, "could not tell API nodes about the removed member");
+  });
 }
 
 /** Rename a location (owners only). */

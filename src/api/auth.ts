@@ -23,7 +23,10 @@ export function bearerAuth(deps: AppDeps, scope?: Scope) {
     const header = request.headers.authorization ?? "";
     const m = /^Bearer ([\x21-\x7e]+)$/i.exec(header);
     const principal = m?.[1]
-      ? await verifyAccessToken({ ctx: requestCtx(deps, request), input: { token: m[1] } })
+      ? await verifyAccessToken({
+          ctx: requestCtx(deps, request),
+          input: { token: m[1], cacheMs: deps.config.authCacheMs },
+        })
       : undefined;
     if (!principal) throw new AppError("unauthorized", "Invalid or expired access token");
     if (scope && !principal.scopes.includes(scope)) {

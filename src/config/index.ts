@@ -39,6 +39,11 @@ export interface Config {
   rateLimitPerMinute: number;
   /** API requests per minute per OAuth client and location. */
   rateLimitPerLocationPerMinute: number;
+  /**
+   * How long an API node reuses a verified access token (0–5000 ms; 0 = check the database every
+   * time). A revocation ends it at once on the node that revoked it, on PostgreSQL on every node.
+   */
+  authCacheMs: number;
   /** Phones: how long a fetched, unacknowledged message stays with that phone before another may take it. */
   deviceLeaseSeconds: number;
   /** Phones: a phone holding an event stream or seen within this many seconds counts as online. */
@@ -183,6 +188,7 @@ export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config
     metricsToken: src.METRICS_TOKEN,
     rateLimitPerMinute: int("RATE_LIMIT_PER_MINUTE", 600, 1, 10_000_000) ?? 600,
     rateLimitPerLocationPerMinute: int("RATE_LIMIT_PER_LOCATION_PER_MINUTE", 300, 1, 10_000_000) ?? 300,
+    authCacheMs: int("AUTH_CACHE_MS", 5000, 0, 5000) ?? 5000,
     deviceLeaseSeconds: int("DEVICE_LEASE_SECONDS", 60, 5, 86_400) ?? 60,
     deviceOnlineSeconds: int("DEVICE_ONLINE_SECONDS", 90, 10, 86_400) ?? 90,
     messageTtlSeconds: int("MESSAGE_TTL_SECONDS", 86_400, 60, 30 * 86_400) ?? 86_400,

@@ -76,13 +76,7 @@ export function isAppError(e: unknown): e is AppError {
  * error codes, so this module needs no driver import.
  */
 export function storageFailure(e: unknown): AppError | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
-  if (typeof code !== "string") return undefined;
-  const sqlite = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM)/.test(code);
-  // PostgreSQL classes 08 (connection), 53 (resources), 57P (shutdown), 40001/40P01 (retryable).
-  const pg = /^(08|53|57P)/.test(code) || code === "40001" || code === "40P01";
-  const net = code === "ECONNREFUSED" || code === "ECONNRESET" || code === "ETIMEDOUT";
-  if (!sqlite && !pg && !net) return undefined;
+  if (!isStorageOutage(e)) return undefined;
   return new AppError(
     "storage_unavailable",
     "The database is unavailable; nothing was saved. Retry shortly.",
@@ -91,4 +85,28 @@ export function storageFailure(e: unknown): AppError | undefined {
       cause: e,
     },
   );
+}
+
+/**
+ * pg reports a connection lost mid-query without a SQLSTATE: the socket ended ("Connection terminated
+ * unexpectedly"), a later query on that client ("… is not queryable"), or the pool timed out. Kysely
+ * may surface one of these instead of the first error (its ROLLBACK on the dead connection fails too).
+ */
+const PG_CONNECTION_LOST =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect)/;
+
+function isStorageOutage(e: unknown): boolean {
+  for (let cur = e, depth = 0; cur && depth < 4; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === "string") {
+      if (/^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM)/.test(code)) return true;
+      // PostgreSQL classes 08 (connection), 53 (resources), 57P (shutdown), 40001/40P01 (retryable).
+      if (/^(08|53|57P)/.test(code) || code === "40001" || code === "40P01") return true;
+      if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "ETIMEDOUT" || code === "EPIPE")
+        return true;
+    }
+    const message = (cur as { message?: unknown }).message;
+    if (cur instanceof Error && typeof message === "string" && PG_CONNECTION_LOST.test(message)) return true;
+  }
+  return false;
 }

@@ -7,6 +7,7 @@ import { oauth } from "../store/repos/index.js";
 import { createGrant } from "./create-grant.js";
 import type { IssuedTokens } from "./issue-tokens.js";
 import { isScope } from "./scopes.js";
+import { forgetAccessTokens } from "./token-cache.js";
 import { CODE_PREFIX } from "./tokens.js";
 
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -36,6 +37,7 @@ export async function exchangeCode({
   if (!row || row.client_id !== input.clientId) throw bad("code: unknown or expired");
   if (row.consumed_at !== null) {
     if (row.grant_id) await oauth.grants.revoke(ctx.db, row.grant_id, now, "code_replay");
+    await forgetAccessTokens({ ctx });
     throw bad("code: already used; the tokens issued from it are revoked");
   }
   if (row.expires_at <= now) throw bad("code: unknown or expired");
@@ -68,6 +70,7 @@ export async function exchangeCode({
   if (!issued) {
     const again = await oauth.codes.byHash(ctx.db, hash);
     if (again?.grant_id) await oauth.grants.revoke(ctx.db, again.grant_id, now, "code_replay");
+    await forgetAccessTokens({ ctx });
     throw bad("code: already used; the tokens issued from it are revoked");
   }
   return issued;

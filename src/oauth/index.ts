@@ -33,4 +33,9 @@ export { REFRESH_GRACE_MS, refreshTokens } from "./refresh-tokens.js";
 export { revokeToken } from "./revoke-token.js";
 export { formatScopes, isScope, parseScopes, SCOPES, type Scope, SCOPE_TEXT } from "./scopes.js";
 export { ACCESS_TTL_MS, REFRESH_TTL_MS } from "./tokens.js";
+export {
+  ACCESS_CHANGED_CHANNEL,
+  forgetAccessTokens,
+  MAX_TOKEN_CACHE_MS,
+} from "./token-cache.js";
 export { type Principal, verifyAccessToken } from "./verify-access-token.js";

@@ -7,6 +7,7 @@ import { oauth } from "../store/repos/index.js";
 import type { ClientRow } from "../store/repos/oauth.js";
 import { checkRedirectUri } from "./create-client.js";
 import { formatScopes, parseScopes } from "./scopes.js";
+import { forgetAccessTokens } from "./token-cache.js";
 
 /** A client as admins see it (never its secret). */
 export interface ClientView {
@@ -98,11 +99,14 @@ export async function setClientDisabled({
   ctx: Ctx;
   input: { clientId: string; disabled: boolean };
 }): Promise<ClientView> {
-  return inTransaction(ctx, async (tx) => {
+  const view = await inTransaction(ctx, async (tx) => {
     const c = await mustGet(tx, input.clientId);
     const now = tx.clock.now();
     await oauth.clients.update(tx.db, c.id, { disabled_at: input.disabled ? now : null, updated_at: now });
     if (input.disabled) await oauth.grants.revokeForClient(tx.db, c.id, now, "client_disabled");
     return presentClient(await mustGet(tx, c.id));
   });
+  // After the commit: cached tokens of the revoked grants stop working on every node.
+  if (input.disabled) await forgetAccessTokens({ ctx });
+  return view;
 }

@@ -2,6 +2,7 @@ import type { Ctx } from "../context.js";
 import { iso, isoOrNull } from "../core/clock.js";
 import { AppError } from "../core/errors.js";
 import { oauth } from "../store/repos/index.js";
+import { forgetAccessTokens } from "./token-cache.js";
 
 /** A "connected app" as its user sees it. */
 export interface GrantView {
@@ -49,4 +50,5 @@ export async function revokeGrant({
   const g = await oauth.grants.byId(ctx.db, input.grantId);
   if (!g || g.user_id !== input.userId) throw new AppError("not_found", "No such connected app");
   await oauth.grants.revoke(ctx.db, g.id, ctx.clock.now(), "user_disconnected");
+  await forgetAccessTokens({ ctx });
 }

@@ -5,6 +5,7 @@ import type { TokenRow } from "../store/repos/oauth.js";
 import { type IssuedTokens, issueTokens } from "./issue-tokens.js";
 import { parseScopes } from "./scopes.js";
 import { seal, unseal } from "./seal.js";
+import { forgetAccessTokens } from "./token-cache.js";
 import { hashToken, REFRESH_PREFIX } from "./tokens.js";
 
 /** A retry of the immediately previous refresh token within this long gets the same successor pair. */
@@ -71,5 +72,6 @@ async function retryOrRevoke(ctx: Ctx, row: TokenRow, secret: string, now: numbe
     }
   }
   await oauth.grants.revoke(ctx.db, row.grant_id, now, "refresh_reuse");
+  await forgetAccessTokens({ ctx });
   throw new AppError("invalid_grant", "refresh_token: already used; the grant is revoked");
 }

@@ -1,5 +1,6 @@
 import type { Ctx } from "../context.js";
 import { oauth } from "../store/repos/index.js";
+import { forgetAccessTokens } from "./token-cache.js";
 import { ACCESS_PREFIX, hashToken, REFRESH_PREFIX } from "./tokens.js";
 
 /**
@@ -22,5 +23,6 @@ export async function revokeToken({
   if (input.clientId !== undefined && grant.client_id !== input.clientId) return false;
   if (input.grantId !== undefined && grant.id !== input.grantId) return false;
   await oauth.grants.revoke(ctx.db, grant.id, ctx.clock.now(), "revoked");
+  await forgetAccessTokens({ ctx });
   return true;
 }

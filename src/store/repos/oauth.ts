@@ -129,6 +129,30 @@ export const tokens = {
       .where("oauth_grants.revoked_at", "is", null)
       .executeTakeFirst();
   },
+  /**
+   * `liveAccess` plus the user's memberships in the same statement (one row per membership, or one
+   * row with a null `member_location_id` for none): the whole bearer check in one round trip.
+   */
+  async liveAccessWithMemberships(db: Db, hash: string, now: number) {
+    return db
+      .selectFrom("oauth_tokens")
+      .innerJoin("oauth_grants", "oauth_grants.id", "oauth_tokens.grant_id")
+      .leftJoin("memberships", "memberships.user_id", "oauth_grants.user_id")
+      .select([
+        "oauth_grants.id as grant_id",
+        "oauth_grants.client_id",
+        "oauth_grants.user_id",
+        "oauth_grants.scopes",
+        "oauth_grants.location_ids",
+        "oauth_tokens.expires_at",
+        "memberships.location_id as member_location_id",
+      ])
+      .where("oauth_tokens.token_hash", "=", hash)
+      .where("oauth_tokens.kind", "=", "access")
+      .where("oauth_tokens.expires_at", ">", now)
+      .where("oauth_grants.revoked_at", "is", null)
+      .execute();
+  },
 };
 
 export const codes = {
@@ -180,6 +204,34 @@ export const rateBuckets = {
       returning tat, ok`.execute(db);
     const row = r.rows[0];
     return { ok: Number(row?.ok) === 1, tat: Number(row?.tat) };
+  },
+  /**
+   * GCRA reservation of up to `units` slots at once (a node's local share, see oauth/rate-limit.ts):
+   * as many as fit within `windowMs` of now are granted and tat moves past them, in one atomic
+   * upsert. Returns how many were granted (0 = none fit; tat is then unchanged) and the new tat.
+   * `ok` keeps the number granted by the last call (1/0 for `hit`).
+   */
+  async take(
+    db: Db,
+    key: string,
+    now: number,
+    intervalMs: number,
+    windowMs: number,
+    units: number,
+  ): Promise<{ granted: number; tat: number }> {
+    const n = (v: number) => sql`cast(${Math.floor(v)} as bigint)`;
+    const fresh = Math.max(0, Math.min(units, Math.floor(windowMs / intervalMs)));
+    const base = sql`(case when rate_buckets.tat > ${n(now)} then rate_buckets.tat else ${n(now)} end)`;
+    const room = sql`((${n(windowMs)} - (${base} - ${n(now)})) / ${n(intervalMs)})`;
+    const granted = sql`(case when ${room} >= ${n(units)} then ${n(units)} when ${room} > 0 then ${room} else 0 end)`;
+    const r = await sql<{ tat: number | string; ok: number | string }>`
+      insert into rate_buckets (key, tat, ok) values (${key}, ${n(now + fresh * intervalMs)}, ${fresh})
+      on conflict (key) do update set
+        tat = ${base} + ${granted} * ${n(intervalMs)},
+        ok = ${granted}
+      returning tat, ok`.execute(db);
+    const row = r.rows[0];
+    return { granted: Number(row?.ok ?? 0), tat: Number(row?.tat) };
   },
   async removeIdle(db: Db, now: number): Promise<number> {
     const r = await db.deleteFrom("rate_buckets").where("tat", "<", now).executeTakeFirst();

@@ -65,7 +65,7 @@ export async function recordInbound({
       : await repo.messages.byDedupeKey(tx.db, input.locationId, input.dedupeKey);
     if (!row) throw new Error("inbound message vanished inside its transaction");
     if (!inserted) return { message: presentMessage(row), duplicate: true, deliveries: 0 };
-    await repo.events.append(tx.db, {
+    await repo.events.first(tx.db, {
       message_id: id,
       status: "received",
       error: null,

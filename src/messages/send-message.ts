@@ -3,6 +3,7 @@ import { sha256Hex } from "../core/crypto.js";
 import { AppError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import { messages as repo } from "../store/repos/index.js";
+import type { MessageRow } from "../store/repos/messages.js";
 import { segmentInfo } from "./encoding.js";
 import { type MessageView, presentMessage } from "./presenters.js";
 import { requireAttachments, requireBody, requireE164 } from "./validate.js";
@@ -76,7 +77,7 @@ export async function sendMessage({ ctx, input }: { ctx: Ctx; input: SendInput }
           if (!claimed) return { replay: await replayOf(ctx, tx, clientId, key, requestHash, now) };
         }
         const id = newId("message", now);
-        await repo.messages.insert(tx, {
+        const row: MessageRow = {
           id,
           location_id: input.locationId,
           client_id: input.clientId,
@@ -88,11 +89,20 @@ export async function sendMessage({ ctx, input }: { ctx: Ctx; input: SendInput }
           encoding: info.encoding,
           status: "queued",
           error: null,
+          device_id: null,
+          sim_number: null,
+          lease_until: null,
           dispatch_attempts: 0,
+          expires_at: null,
+          dedupe_key: null,
           created_at: now,
           updated_at: now,
-        });
-        await repo.events.append(tx, {
+          sent_at: null,
+          delivered_at: null,
+          failed_at: null,
+        };
+        await repo.messages.insert(tx, row);
+        await repo.events.first(tx, {
           message_id: id,
           status: "queued",
           error: null,
@@ -100,8 +110,6 @@ export async function sendMessage({ ctx, input }: { ctx: Ctx; input: SendInput }
           device_id: null,
           at: now,
         });
-        const row = await repo.messages.byId(tx, id);
-        if (!row) throw new Error("inserted message not found");
         const view = presentMessage(row);
         if (key) {
           await repo.idempotency.complete(tx, clientId, key, {

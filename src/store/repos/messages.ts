@@ -105,6 +105,13 @@ export const messages = {
 };
 
 export const events = {
+  /** The first entry of a new message's history (no lookup: its sequence starts at 1). */
+  async first(db: Db, e: Omit<Insertable<MessageEventsTable>, "seq">): Promise<void> {
+    await db
+      .insertInto("message_events")
+      .values({ ...e, seq: 1 })
+      .execute();
+  },
   /** Append to a message's history; `seq` continues the message's own sequence. */
   async append(db: Db, e: Omit<Insertable<MessageEventsTable>, "seq">): Promise<void> {
     const last = await db

@@ -136,15 +136,24 @@ export const deliveries = {
     if (q.limit <= 0) return [];
     const pg = isPostgres(db);
     const due = sql`status = 'pending' and next_attempt_at <= ${q.now} and (lease_until is null or lease_until <= ${q.now})`;
-    // The window keeps each endpoint's first `perEndpoint` due rows, so a backlog on one endpoint
-    // does not fill the whole candidate list.
+    // The window keeps, per endpoint, only as many due rows as it has room for (cap minus leases in
+    // flight), so endpoints at their cap or with a backlog never crowd the others out of the list.
     const candidates = await sql<{ id: string; subscription_id: string }>`
       select id, subscription_id from webhook_deliveries
       where id in (
-        select id from (
-          select id, row_number() over (partition by subscription_id order by next_attempt_at, id) as rn
-          from webhook_deliveries where ${due}
-        ) ranked where rn <= ${q.perEndpoint}
+        select ranked.id from (
+          select id, subscription_id,
+            row_number() over (partition by subscription_id order by next_attempt_at, id) as rn
+          from webhook_deliveries
+          where ${due}
+            and subscription_id in (select id from webhook_subscriptions where status = 'active')
+        ) ranked
+        left join (
+          select subscription_id, count(*) as n from webhook_deliveries
+          where status = 'pending' and lease_until > ${q.now}
+          group by subscription_id
+        ) busy on busy.subscription_id = ranked.subscription_id
+        where ranked.rn <= ${q.perEndpoint} - coalesce(busy.n, 0)
       ) and ${due}
       order by next_attempt_at, id
       limit ${q.limit}

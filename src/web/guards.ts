@@ -109,3 +109,10 @@ export function when(iso: string | null): SafeHtml {
   if (!iso) return html`<span class="muted">—</span>`;
   return html`<time datetime="${iso}">${iso.slice(0, 16).replace("T", " ")} UTC</time>`;
 }
+
+/** The tabs of the admin pages. */
+export function adminTabs(current: "users" | "apps"): SafeHtml {
+  return html`<nav aria-label="Admin sections" class="tabs">
+<a href="/admin/users" ${current === "users" ? html`aria-current="page"` : ""}>Users</a>
+<a href="/admin/apps" ${current === "apps" ? html`aria-current="page"` : ""}>OAuth apps</a></nav>`;
+}

@@ -5,9 +5,11 @@ import { APP_CSS } from "./assets.js";
 import { html } from "./html.js";
 import { page } from "./layout.js";
 import { registerAccountPage } from "./pages/account.js";
+import { registerAdminAppPages } from "./pages/admin-apps.js";
 import { registerAdminUserPages } from "./pages/admin-users.js";
 import { registerChooserPages } from "./pages/choose.js";
 import { registerHomePage } from "./pages/home.js";
+import { registerIntegrationPages } from "./pages/integrations.js";
 import { registerLocationPages } from "./pages/locations.js";
 import { registerMemberPages } from "./pages/members.js";
 import { registerPhonePages } from "./pages/phones.js";
@@ -47,6 +49,8 @@ export async function webPlugin(app: FastifyInstance, deps: AppDeps): Promise<vo
   registerPhonePages(app, deps);
   registerChooserPages(app, deps);
   registerAdminUserPages(app, deps);
+  registerAdminAppPages(app, deps);
+  registerIntegrationPages(app, deps);
   registerSetupPages(app, deps);
   registerSigninPages(app, deps);
 }

@@ -4,14 +4,7 @@ import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { forEachDialect } from "../helpers/store.js";
 import { FormClient, setupAdmin } from "../helpers/web.js";
-
-async function signIn(base: string, email: string, password: string): Promise<FormClient> {
-  const c = new FormClient(base);
-  const csrf = await c.csrf("/signin");
-  const r = await c.post("/signin", { _csrf: csrf, email, password });
-  assert.equal(r.status, 303, `sign-in of ${email}`);
-  return c;
-}
+import { signIn } from "./util.js";
 
 forEachDialect("members page", (dialect) => {
   let s: TestServer;

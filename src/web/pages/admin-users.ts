@@ -3,7 +3,7 @@ import { createUser, listUsers } from "../../accounts/index.js";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
 import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
-import { requireAdmin } from "../guards.js";
+import { adminTabs, requireAdmin } from "../guards.js";
 import { html } from "../html.js";
 import { page } from "../layout.js";
 
@@ -14,7 +14,7 @@ export function registerAdminUserPages(app: FastifyInstance, deps: AppDeps): voi
     if (!session) return reply;
     const users = await listUsers({ ctx: requestCtx(deps, request) });
     const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
-    const body = html`<h1>Users</h1>
+    const body = html`<h1>Administration</h1>${adminTabs("users")}
 <div class="card"><table><thead><tr><th>Name</th><th>Email</th><th>Admin</th></tr></thead><tbody>
 ${users.map((u) => html`<tr><td>${u.name}</td><td>${u.email}</td><td>${u.is_admin ? "yes" : "no"}</td></tr>`)}
 </tbody></table></div>

@@ -1,0 +1,218 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ResolvedSession } from "../../accounts/index.js";
+import { type AppDeps, requestCtx } from "../../http/deps.js";
+import {
+  createClient,
+  isScope,
+  listClients,
+  rotateClientSecret,
+  SCOPES,
+  SCOPE_TEXT,
+  setClientDisabled,
+  updateClient,
+} from "../../oauth/index.js";
+import { isSecure } from "../auth.js";
+import { csrfToken, verifyCsrf } from "../csrf.js";
+import { adminTabs, field, fields, formError, requireAdmin, when } from "../guards.js";
+import { html } from "../html.js";
+import { page } from "../layout.js";
+
+type PC = { Params: { clientId: string } };
+const DONE: Record<string, string> = {
+  saved: "App saved.",
+  disabled: "App disabled; every connection it had was revoked.",
+  enabled: "App enabled again. Users need to connect it anew.",
+};
+
+interface RenderOpts {
+  error?: { status: number; text: string; clientId?: string };
+  /** A secret to show once (new app or rotation). */
+  secret?: { clientId: string; secret: string; name: string; rotated: boolean };
+  form?: { name: string; redirects: string; scopes: string[]; pkce: boolean };
+  edit?: { redirects: string; name: string };
+}
+
+function lines(text: string): string[] {
+  return text
+    .split(/[\r\n]+/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+/**
+ * `/admin/apps`: OAuth clients (the integrations that may ask users to connect). Create one (its secret
+ * is shown once), edit name and redirect URIs, rotate the secret (the old one keeps working until the next
+ * rotation), disable (revokes every grant) or enable.
+ */
+export function registerAdminAppPages(app: FastifyInstance, deps: AppDeps): void {
+  const render = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: ResolvedSession,
+    o: RenderOpts = {},
+  ) => {
+    const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
+    const clients = await listClients({ ctx: requestCtx(deps, request) });
+    const done = DONE[String((request.query as Record<string, unknown>)?.done ?? "")];
+    const f = o.form ?? { name: "", redirects: "", scopes: [], pkce: false };
+    const body = html`<h1>Administration</h1>${adminTabs("apps")}
+${
+  o.secret
+    ? html`<div class="card" id="secret" role="status"><h2>${o.secret.rotated ? "New secret for" : "Created"} ${o.secret.name}</h2>
+<p>Copy the secret now: it is shown only this once and stored only as a hash.${o.secret.rotated ? " The previous secret keeps working until the next rotation, so deployed integrations can switch over." : ""}</p>
+<dl class="kv"><dt>client_id</dt><dd><code class="secret" data-testid="client-id">${o.secret.clientId}</code></dd>
+<dt>client_secret</dt><dd><code class="secret" data-testid="client-secret">${o.secret.secret}</code></dd>
+<dt>Authorize URL</dt><dd class="mono">${deps.config.publicUrl}/oauth/authorize</dd>
+<dt>Token URL</dt><dd class="mono">${deps.config.publicUrl}/oauth/token</dd></dl></div>`
+    : ""
+}
+<div class="card"><h2>OAuth apps</h2>
+${
+  clients.length === 0
+    ? html`<p class="muted">No app yet.</p>`
+    : html`<table><thead><tr><th>App</th><th>Redirect URIs</th><th>Scopes</th><th>Status</th><th><span class="sr-only">Actions</span></th></tr></thead><tbody>
+${clients.map((c) => {
+  const err = o.error?.clientId === c.client_id ? o.error : undefined;
+  const redirects = err && o.edit ? o.edit.redirects : c.redirect_uris.join("\n");
+  return html`<tr data-client="${c.client_id}"><td><strong>${c.name}</strong><div class="mono muted">${c.client_id}</div>
+<div class="muted">created ${when(c.created_at)}${c.require_pkce ? " · PKCE required" : ""}</div></td>
+<td>${c.redirect_uris.map((u) => html`<div class="mono">${u}</div>`)}
+<details ${err ? "open" : ""}><summary>Edit</summary>
+<form method="post" action="/admin/apps/${c.client_id}/edit"><input type="hidden" name="_csrf" value="${csrf}">
+${err ? html`<p class="flash error" role="alert">${err.text}</p>` : ""}
+<label for="name-${c.client_id}">Name</label><input id="name-${c.client_id}" name="name" value="${err && o.edit ? o.edit.name : c.name}" required maxlength="100">
+<label for="ru-${c.client_id}">Redirect URIs <span class="hint">(one per line)</span></label>
+<textarea id="ru-${c.client_id}" name="redirect_uris" rows="3" required>${redirects}</textarea>
+<div class="actions"><button type="submit">Save</button></div></form></details></td>
+<td>${c.scopes.split(" ").map((s) => html`<div class="mono">${s}</div>`)}</td>
+<td>${c.disabled_at ? html`<span class="badge bad">disabled</span>` : html`<span class="badge ok">active</span>`}${c.rotating ? html` <span class="badge warn">old secret still valid</span>` : ""}</td>
+<td><form method="post" action="/admin/apps/${c.client_id}/rotate" class="inline"><input type="hidden" name="_csrf" value="${csrf}">
+<button type="submit" class="secondary" aria-label="Rotate the secret of ${c.name}">Rotate secret</button></form>
+<form method="post" action="/admin/apps/${c.client_id}/${c.disabled_at ? "enable" : "disable"}" class="inline"><input type="hidden" name="_csrf" value="${csrf}">
+<button type="submit" class="${c.disabled_at ? "secondary" : "danger"}" aria-label="${c.disabled_at ? "Enable" : "Disable"} ${c.name}">${c.disabled_at ? "Enable" : "Disable"}</button></form></td></tr>`;
+})}</tbody></table>`
+}</div>
+<div class="card"><h2>New OAuth app</h2>
+<form method="post" action="/admin/apps"><input type="hidden" name="_csrf" value="${csrf}">
+<label for="name">Name <span class="hint">(shown to users on the consent page)</span></label><input id="name" name="name" required maxlength="100" value="${f.name}">
+<label for="redirect_uris">Redirect URIs <span class="hint">(one per line; https, or http on localhost; matched exactly)</span></label>
+<textarea id="redirect_uris" name="redirect_uris" rows="3" required>${f.redirects}</textarea>
+<fieldset class="checks"><legend>Scopes it may ask for <span class="muted">(none ticked = all)</span></legend>
+${SCOPES.map((s) => html`<label><input type="checkbox" name="scope" value="${s}" ${f.scopes.includes(s) ? "checked" : ""}> <span class="mono">${s}</span> <span class="muted">${SCOPE_TEXT[s]}</span></label>`)}
+</fieldset>
+<div class="checks"><label><input type="checkbox" name="require_pkce" value="1" ${f.pkce ? "checked" : ""}> Require PKCE</label></div>
+<div class="actions"><button type="submit">Create app</button></div></form></div>`;
+    const general = o.error && !o.error.clientId ? o.error : undefined;
+    return reply
+      .code(o.error?.status ?? 200)
+      .type("text/html; charset=utf-8")
+      .header("cache-control", "no-store")
+      .send(
+        page({
+          title: "OAuth apps",
+          user: session.user,
+          current: "admin",
+          csrf,
+          body,
+          flash: general
+            ? { kind: "error", text: general.text }
+            : done
+              ? { kind: "ok", text: done }
+              : undefined,
+        }),
+      );
+  };
+
+  app.get("/admin", async (request, reply) => {
+    const session = await requireAdmin(deps, request, reply);
+    if (!session) return reply;
+    return reply.redirect("/admin/users", 303);
+  });
+
+  app.get("/admin/apps", async (request, reply) => {
+    const session = await requireAdmin(deps, request, reply);
+    if (!session) return reply;
+    return render(request, reply, session);
+  });
+
+  app.post("/admin/apps", async (request, reply) => {
+    const session = await requireAdmin(deps, request, reply);
+    if (!session) return reply;
+    verifyCsrf(request, deps.secret, deps.config.publicUrl);
+    const form = {
+      name: field(request.body, "name"),
+      redirects: field(request.body, "redirect_uris"),
+      scopes: fields(request.body, "scope").filter(isScope),
+      pkce: field(request.body, "require_pkce") === "1",
+    };
+    try {
+      const c = await createClient({
+        ctx: requestCtx(deps, request),
+        input: {
+          name: form.name,
+          redirectUris: lines(form.redirects),
+          scopes: form.scopes.join(" "),
+          requirePkce: form.pkce,
+          createdBy: session.user.id,
+        },
+      });
+      return render(request, reply, session, {
+        secret: { clientId: c.client_id, secret: c.client_secret, name: c.name, rotated: false },
+      });
+    } catch (err) {
+      return render(request, reply, session, { error: formError(err), form });
+    }
+  });
+
+  app.post<PC>("/admin/apps/:clientId/edit", async (request, reply) => {
+    const session = await requireAdmin(deps, request, reply);
+    if (!session) return reply;
+    verifyCsrf(request, deps.secret, deps.config.publicUrl);
+    const edit = { name: field(request.body, "name"), redirects: field(request.body, "redirect_uris") };
+    try {
+      await updateClient({
+        ctx: requestCtx(deps, request),
+        input: { clientId: request.params.clientId, name: edit.name, redirectUris: lines(edit.redirects) },
+      });
+    } catch (err) {
+      return render(request, reply, session, {
+        error: { ...formError(err), clientId: request.params.clientId },
+        edit,
+      });
+    }
+    return reply.redirect("/admin/apps?done=saved", 303);
+  });
+
+  app.post<PC>("/admin/apps/:clientId/rotate", async (request, reply) => {
+    const session = await requireAdmin(deps, request, reply);
+    if (!session) return reply;
+    verifyCsrf(request, deps.secret, deps.config.publicUrl);
+    try {
+      const ctx = requestCtx(deps, request);
+      const r = await rotateClientSecret({ ctx, input: { clientId: request.params.clientId } });
+      const name = (await listClients({ ctx })).find((c) => c.client_id === r.client_id)?.name ?? r.client_id;
+      return render(request, reply, session, {
+        secret: { clientId: r.client_id, secret: r.client_secret, name, rotated: true },
+      });
+    } catch (err) {
+      return render(request, reply, session, { error: formError(err) });
+    }
+  });
+
+  for (const action of ["disable", "enable"] as const) {
+    app.post<PC>(`/admin/apps/:clientId/${action}`, async (request, reply) => {
+      const session = await requireAdmin(deps, request, reply);
+      if (!session) return reply;
+      verifyCsrf(request, deps.secret, deps.config.publicUrl);
+      try {
+        await setClientDisabled({
+          ctx: requestCtx(deps, request),
+          input: { clientId: request.params.clientId, disabled: action === "disable" },
+        });
+      } catch (err) {
+        return render(request, reply, session, { error: formError(err) });
+      }
+      return reply.redirect(`/admin/apps?done=${action}d`, 303);
+    });
+  }
+}

@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { listUserLocations, type ResolvedSession } from "../../accounts/index.js";
+import { type AppDeps, requestCtx } from "../../http/deps.js";
+import { isScope, listGrantsForUser, revokeGrant, SCOPE_TEXT } from "../../oauth/index.js";
+import { isSecure, requireSession } from "../auth.js";
+import { csrfToken, verifyCsrf } from "../csrf.js";
+import { formError, when } from "../guards.js";
+import { html } from "../html.js";
+import { page } from "../layout.js";
+
+const DONE: Record<string, string> = {
+  disconnected: "App disconnected. Its access and refresh tokens no longer work.",
+};
+
+/**
+ * `/integrations`: the apps the user connected through OAuth (what each may do, where, when last
+ * used) with Disconnect, which revokes the grant and every token of it; and each location's webhooks.
+ */
+export function registerIntegrationPages(app: FastifyInstance, deps: AppDeps): void {
+  const render = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: ResolvedSession,
+    error?: { status: number; text: string },
+  ) => {
+    const ctx = requestCtx(deps, request);
+    const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
+    const [grants, locations] = await Promise.all([
+      listGrantsForUser({ ctx, input: { userId: session.user.id } }),
+      listUserLocations({ ctx, input: { userId: session.user.id } }),
+    ]);
+    const names = new Map(locations.map((l) => [l.id, l.name]));
+    const done = DONE[String((request.query as Record<string, unknown>)?.done ?? "")];
+    const body = html`<h1>Integrations</h1>
+<div class="card"><h2>Connected apps</h2>
+${
+  grants.length === 0
+    ? html`<p class="muted">No app is connected. Apps such as Make, Zapier or n8n connect through "Sign in with myCRMSIM"
+(OAuth); they appear here and you can disconnect them at any time.</p>`
+    : html`<table><thead><tr><th>App</th><th>May</th><th>Locations</th><th>Connected</th><th>Last used</th><th><span class="sr-only">Actions</span></th></tr></thead><tbody>
+${grants.map(
+  (g) => html`<tr data-grant="${g.id}"><td><strong>${g.client_name}</strong></td>
+<td><ul class="scopes">${g.scopes.map((s) => html`<li>${isScope(s) ? SCOPE_TEXT[s] : s}</li>`)}</ul></td>
+<td>${g.location_ids.map((id) => html`<div>${names.get(id) ?? html`<span class="muted">${id} (no longer yours)</span>`}</div>`)}</td>
+<td>${when(g.created_at)}</td><td>${when(g.last_used_at)}</td>
+<td><form method="post" action="/integrations/apps/${g.id}/disconnect" class="inline"><input type="hidden" name="_csrf" value="${csrf}">
+<button type="submit" class="danger" aria-label="Disconnect ${g.client_name}">Disconnect</button></form></td></tr>`,
+)}</tbody></table>`
+}</div>
+<div class="card"><h2>Webhooks</h2>
+${
+  locations.length === 0
+    ? html`<p class="muted">No location yet.</p>`
+    : html`<p class="muted">Subscriptions are made by connected apps; each location's page shows them with their delivery log.</p>
+<ul>${locations.map((l) => html`<li><a href="/locations/${l.id}/webhooks">Webhooks of ${l.name}</a></li>`)}</ul>`
+}</div>`;
+    return reply
+      .code(error?.status ?? 200)
+      .type("text/html; charset=utf-8")
+      .send(
+        page({
+          title: "Integrations",
+          user: session.user,
+          current: "integrations",
+          csrf,
+          body,
+          flash: error ? { kind: "error", text: error.text } : done ? { kind: "ok", text: done } : undefined,
+        }),
+      );
+  };
+
+  app.get("/integrations", async (request, reply) => {
+    const session = await requireSession(deps, request, reply);
+    if (!session) return reply;
+    return render(request, reply, session);
+  });
+
+  app.post<{ Params: { grantId: string } }>(
+    "/integrations/apps/:grantId/disconnect",
+    async (request, reply) => {
+      const session = await requireSession(deps, request, reply);
+      if (!session) return reply;
+      verifyCsrf(request, deps.secret, deps.config.publicUrl);
+      try {
+        await revokeGrant({
+          ctx: requestCtx(deps, request),
+          input: { userId: session.user.id, grantId: request.params.grantId },
+        });
+      } catch (err) {
+        return render(request, reply, session, formError(err));
+      }
+      return reply.redirect("/integrations?done=disconnected", 303);
+    },
+  );
+}

@@ -1,6 +1,7 @@
 /** Accounts: users, locations, memberships, dashboard sessions. */
 export { authenticate } from "./authenticate.js";
 export { changePassword } from "./change-password.js";
+export { removeStaleSigninAttempts, SIGNIN_FAILURES_KEEP_MS } from "./cleanup.js";
 export { createLocation } from "./create-location.js";
 export { createUser } from "./create-user.js";
 export { addMember, listUserLocations, removeMember, renameLocation, type Role, roleIn } from "./members.js";

@@ -1,12 +1,19 @@
+import { removeStaleSigninAttempts } from "../accounts/index.js";
 import type { Logger } from "../core/logger.js";
 import { maintainQueue } from "../devices/index.js";
 import { createEgress } from "../egress/index.js";
 import type { AppDeps } from "../http/deps.js";
+import { removeExpiredIdempotencyKeys } from "../messages/index.js";
+import { removeExpiredOAuthRecords } from "../oauth/index.js";
 import { accounts } from "../store/repos/index.js";
 import { createDeliveryWorker, webhookOptions } from "../webhooks/index.js";
 import { type BackgroundJob, intervalJob } from "./runner.js";
 
 export type { BackgroundJob } from "./runner.js";
+
+/** The cleanup job runs this often (and at start); each pass deletes up to CLEANUP_BATCH per table. */
+const CLEANUP_INTERVAL_MS = 15 * 60_000;
+const CLEANUP_BATCH = 1000;
 export { intervalJob } from "./runner.js";
 
 /**
@@ -60,7 +67,27 @@ export function buildJobs(
       else await egress.close();
     },
   };
-  const jobs = [sessionCleanup, deviceQueue, webhookDelivery];
+  // Housekeeping: expired OAuth codes/tokens, drained rate buckets, old sign-in failure counters and
+  // expired idempotency records; batches of CLEANUP_BATCH, again at once while a table has more.
+  // (Expired phone pairings go with the device-queue job, expired sessions with session-cleanup.)
+  const cleanup = intervalJob(
+    "cleanup",
+    CLEANUP_INTERVAL_MS,
+    async () => {
+      const ctx = { store: deps.store, db: deps.store.db, clock: deps.clock, log };
+      const input = { limit: CLEANUP_BATCH };
+      const results = [
+        await removeExpiredOAuthRecords({ ctx, input }),
+        await removeStaleSigninAttempts({ ctx, input }),
+        await removeExpiredIdempotencyKeys({ ctx, input }),
+      ];
+      const removed = results.reduce((a, r) => a + r.removed, 0);
+      if (removed > 0) log.info({ job: "cleanup", removed }, "removed expired records");
+      return results.some((r) => r.more);
+    },
+    log,
+  );
+  const jobs = [sessionCleanup, deviceQueue, webhookDelivery, cleanup];
   const byName = new Map<string, { wake(): void }>(jobs.map((j) => [j.name, j]));
   return { jobs, wake: (name) => byName.get(name)?.wake() };
 }

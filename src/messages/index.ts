@@ -1,4 +1,5 @@
 /** The messages domain: outbound SMS/MMS, inbound messages, their lifecycle and history. */
+export { removeExpiredIdempotencyKeys } from "./cleanup.js";
 export { characterCount, type Encoding, segmentInfo } from "./encoding.js";
 export { getMessage } from "./get-message.js";
 export { listMessages, type MessagePage, STATUSES } from "./list-messages.js";

@@ -7,6 +7,7 @@ export {
   checkAuthorizeRequest,
   type Params as AuthorizeParams,
 } from "./check-authorize-request.js";
+export { EXPIRED_KEEP_MS, removeExpiredOAuthRecords } from "./cleanup.js";
 export { CODE_TTL_MS, createAuthorizationCode } from "./create-authorization-code.js";
 export {
   checkRedirectUri,

@@ -163,6 +163,24 @@ export const idempotency = {
         }
       : undefined;
   },
+  /** Cleanup: delete up to `limit` records that expired before `now` (any client). */
+  async removeAllExpired(db: Db, now: number, limit: number): Promise<number> {
+    const r = await db
+      .deleteFrom("idempotency_keys")
+      .where(({ eb, refTuple, selectFrom }) =>
+        eb(
+          refTuple("client_id", "key"),
+          "in",
+          selectFrom("idempotency_keys")
+            .select(["client_id", "key"])
+            .where("expires_at", "<=", now)
+            .limit(limit)
+            .$asTuple("client_id", "key"),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
   /** An expired record is replaced rather than replayed: the key may be used again. */
   async removeExpired(db: Db, clientId: string, key: string, now: number): Promise<void> {
     await db

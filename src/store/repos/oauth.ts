@@ -102,6 +102,18 @@ export const tokens = {
       .where("successor_sealed", "is not", null)
       .execute();
   },
+  /** Cleanup: delete up to `limit` tokens of any kind that expired before `before`. */
+  async removeExpiredBefore(db: Db, before: number, limit: number): Promise<number> {
+    const r = await db
+      .deleteFrom("oauth_tokens")
+      .where(
+        "token_hash",
+        "in",
+        db.selectFrom("oauth_tokens").select("token_hash").where("expires_at", "<", before).limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
   /** Delete expired tokens of every kind (cleanup). */
   async removeExpired(db: Db, now: number): Promise<number> {
     const r = await db.deleteFrom("oauth_tokens").where("expires_at", "<=", now).executeTakeFirst();
@@ -172,6 +184,18 @@ export const codes = {
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   },
+  /** Cleanup: delete up to `limit` codes (used or not) that expired before `before`. */
+  async removeExpiredBefore(db: Db, before: number, limit: number): Promise<number> {
+    const r = await db
+      .deleteFrom("oauth_codes")
+      .where(
+        "code_hash",
+        "in",
+        db.selectFrom("oauth_codes").select("code_hash").where("expires_at", "<", before).limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
   /** Codes live 60 s; keep consumed ones a day so replays can still be traced to their grant. */
   async removeOlderThan(db: Db, before: number): Promise<number> {
     const r = await db.deleteFrom("oauth_codes").where("created_at", "<", before).executeTakeFirst();
@@ -237,6 +261,14 @@ export const rateBuckets = {
     const r = await db.deleteFrom("rate_buckets").where("tat", "<", now).executeTakeFirst();
     return Number(r.numDeletedRows);
   },
+  /** Cleanup: up to `limit` drained buckets (tat in the past: a fresh bucket behaves the same). */
+  async removeDrained(db: Db, now: number, limit: number): Promise<number> {
+    const r = await db
+      .deleteFrom("rate_buckets")
+      .where("key", "in", db.selectFrom("rate_buckets").select("key").where("tat", "<", now).limit(limit))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
 };
 
 export const signinAttempts = {
@@ -261,5 +293,22 @@ export const signinAttempts = {
   },
   async clear(db: Db, key: string): Promise<void> {
     await db.deleteFrom("signin_attempts").where("key", "=", key).execute();
+  },
+  /** Cleanup: up to `limit` counters with no failure since `before` and no block still running. */
+  async removeStale(db: Db, before: number, now: number, limit: number): Promise<number> {
+    const r = await db
+      .deleteFrom("signin_attempts")
+      .where(
+        "key",
+        "in",
+        db
+          .selectFrom("signin_attempts")
+          .select("key")
+          .where("updated_at", "<", before)
+          .where("blocked_until", "<=", now)
+          .limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   },
 };

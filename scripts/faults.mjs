@@ -13,10 +13,15 @@ const r = spawnSync(process.execPath, ["scripts/test.mjs", "test/faults"], {
   env: { ...process.env, FAULTS_REPORT: reportFile, ...(full ? { FAULTS_FULL: "1" } : {}) },
 });
 const rows = existsSync(reportFile)
-  ? readFileSync(reportFile, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l))
+  ? readFileSync(reportFile, "utf8")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
   : [];
 rmSync(reportFile, { force: true });
 console.log(`\nFault matrix (${full ? "full" : "CI"} size), ${new Date().toISOString()}`);
 console.log("| Scenario | DB | Lost | Duplicated | Recovered | Note |\n|---|---|---|---|---|---|");
-for (const x of rows) console.log(`| ${x.row} | ${x.dialect} | ${x.lost} | ${x.duplicated} | ${x.recovered} | ${x.note ?? ""} |`);
+for (const x of rows)
+  console.log(`| ${x.row} | ${x.dialect} | ${x.lost} | ${x.duplicated} | ${x.recovered} | ${x.note ?? ""} |`);
 process.exit(r.status ?? 1);

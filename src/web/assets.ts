@@ -13,7 +13,7 @@ main{max-width:1100px;margin:0 auto;padding:1.5rem}main.narrow{max-width:460px;p
 h1{font-size:1.5rem;margin:.2rem 0 1rem}h2{font-size:1.15rem;margin:1.5rem 0 .6rem}
 .card{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:1.25rem;margin-bottom:1rem}
 label{display:block;font-weight:600;margin:.8rem 0 .25rem}label .hint{font-weight:400;color:var(--muted);font-size:.85rem}
-input:not([type]),input[type=text],input[type=email],input[type=password],input[type=url],input[type=number],input[type=search],input[type=date],select,textarea{
+input:not([type]),input[type=text],input[type=email],input[type=password],input[type=url],input[type=number],input[type=search],input[type=date],input[type=tel],select,textarea{
 width:100%;padding:.55rem .7rem;border:1px solid #c9cede;border-radius:8px;font:inherit;background:#fff}
 button,.button{display:inline-block;background:var(--brand);color:var(--brand-ink);border:0;border-radius:8px;padding:.55rem 1rem;font:inherit;font-weight:600;cursor:pointer;text-decoration:none}
 button.secondary,.button.secondary{background:#eef0f6;color:var(--ink)}button.danger{background:var(--bad)}
@@ -38,6 +38,7 @@ form.inline{display:inline;margin:0}td.links a{margin-right:.5rem;white-space:no
 .pager{display:flex;gap:1rem;justify-content:flex-end;margin-top:.8rem}.chart{width:100%;height:auto;max-width:560px}.chart text{font-size:10px;fill:#5b6475}
 .chart .sent{fill:#4f46e5}.chart .recv{fill:#0f7b4c}.chart .fail{fill:#b42318}.legend span{margin-right:1rem}.legend i{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px}
 .legend .sent{background:#4f46e5}.legend .recv{background:#0f7b4c}.legend .fail{background:#b42318}
+tr.just-sent{background:#eef2ff}p.body{white-space:pre-wrap}
 details summary{cursor:pointer;color:var(--brand)}fieldset{border:1px solid var(--line);border-radius:8px;padding:.5rem 1rem 1rem;margin:.8rem 0}
 @media (max-width:640px){.pair{grid-template-columns:1fr}}
 @media (max-width:640px){main{padding:1rem}header.top{padding:.6rem 1rem}table{font-size:.9rem}}

@@ -12,9 +12,11 @@ import { registerHomePage } from "./pages/home.js";
 import { registerIntegrationPages } from "./pages/integrations.js";
 import { registerLocationPages } from "./pages/locations.js";
 import { registerMemberPages } from "./pages/members.js";
+import { registerMessagePages } from "./pages/messages.js";
 import { registerPhonePages } from "./pages/phones.js";
 import { registerSetupPages } from "./pages/setup.js";
 import { registerSigninPages } from "./pages/signin.js";
+import { registerWebhookPages } from "./pages/webhooks.js";
 
 export { currentSession, requireSession } from "./auth.js";
 export { csrfToken, verifyCsrf } from "./csrf.js";
@@ -47,6 +49,8 @@ export async function webPlugin(app: FastifyInstance, deps: AppDeps): Promise<vo
   registerLocationPages(app, deps);
   registerMemberPages(app, deps);
   registerPhonePages(app, deps);
+  registerMessagePages(app, deps);
+  registerWebhookPages(app, deps);
   registerChooserPages(app, deps);
   registerAdminUserPages(app, deps);
   registerAdminAppPages(app, deps);

@@ -1,0 +1,219 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { AppError } from "../../core/errors.js";
+import { type AppDeps, requestCtx } from "../../http/deps.js";
+import {
+  getMessage,
+  listMessages,
+  MAX_MESSAGE_CHARS,
+  type MessagePage,
+  STATUSES,
+  sendMessage,
+} from "../../messages/index.js";
+import { isSecure } from "../auth.js";
+import { csrfToken, verifyCsrf } from "../csrf.js";
+import { field, formError, type LocationAccess, locationHeader, requireLocation, when } from "../guards.js";
+import { html, type SafeHtml } from "../html.js";
+import { page } from "../layout.js";
+
+type P = { Params: { id: string } };
+
+interface Filters {
+  direction: string;
+  status: string;
+  /** YYYY-MM-DD (UTC day start). */
+  since: string;
+  cursor: string;
+}
+
+const BADGE: Record<string, string> = {
+  delivered: "ok",
+  sent: "ok",
+  received: "ok",
+  failed: "bad",
+  expired: "bad",
+  queued: "warn",
+  dispatched: "warn",
+};
+
+export function statusBadge(status: string): SafeHtml {
+  return html`<span class="badge ${BADGE[status] ?? ""}">${status}</span>`;
+}
+
+function readFilters(query: unknown): Filters {
+  return {
+    direction: field(query, "direction"),
+    status: field(query, "status"),
+    since: field(query, "since"),
+    cursor: field(query, "cursor"),
+  };
+}
+
+function filterQuery(f: Filters, cursor?: string): string {
+  const q = new URLSearchParams();
+  if (f.direction) q.set("direction", f.direction);
+  if (f.status) q.set("status", f.status);
+  if (f.since) q.set("since", f.since);
+  if (cursor) q.set("cursor", cursor);
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/**
+ * `/locations/:id/messages`: both directions, newest first, filtered by direction, status and day,
+ * paged by cursor; each message's status history; and a form that sends an SMS from the location.
+ */
+export function registerMessagePages(app: FastifyInstance, deps: AppDeps): void {
+  const render = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    a: LocationAccess,
+    opts: { error?: { status: number; text: string }; send?: { phone: string; message: string } } = {},
+  ) => {
+    const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
+    const f = readFilters(request.query);
+    let list: MessagePage = { data: [], next_cursor: null, has_more: false };
+    let error = opts.error;
+    try {
+      if (f.direction && f.direction !== "inbound" && f.direction !== "outbound")
+        throw new AppError("validation_failed", "direction must be inbound or outbound");
+      if (f.since && !/^\d{4}-\d{2}-\d{2}$/.test(f.since))
+        throw new AppError("validation_failed", "since must be a date (YYYY-MM-DD)");
+      list = await listMessages({
+        ctx: requestCtx(deps, request),
+        input: {
+          locationIds: [a.location.id],
+          ...(f.direction ? { direction: f.direction as "inbound" | "outbound" } : {}),
+          ...(f.status ? { status: f.status } : {}),
+          ...(f.since ? { since: `${f.since}T00:00:00Z` } : {}),
+          ...(f.cursor ? { cursor: f.cursor } : {}),
+          limit: 25,
+        },
+      });
+    } catch (err) {
+      error ??= formError(err);
+    }
+    const q = request.query as Record<string, unknown>;
+    const sent = q?.done === "sent" && typeof q.sent === "string" ? q.sent : undefined;
+    const s = opts.send ?? { phone: "", message: "" };
+    const body = html`${locationHeader(a, "messages", "Messages")}
+<div class="card"><h2>Send a test SMS</h2>
+<form method="post" action="/locations/${a.location.id}/messages"><input type="hidden" name="_csrf" value="${csrf}">
+<div class="row"><div><label for="phone">To <span class="hint">(E.164, e.g. +14155552671)</span></label>
+<input id="phone" name="phone" type="tel" required value="${s.phone}" autocomplete="off" inputmode="tel"></div>
+<div><label for="message">Message</label><textarea id="message" name="message" rows="2" required maxlength="${MAX_MESSAGE_CHARS}">${s.message}</textarea></div>
+<div class="actions"><button type="submit">Send</button></div></div></form>
+<p class="muted">It waits in the queue until one of this location's phones takes it; the status below follows it.</p></div>
+<div class="card"><h2>History</h2>
+<form method="get" action="/locations/${a.location.id}/messages" class="row">
+<div><label for="f-direction">Direction</label><select id="f-direction" name="direction">
+${[
+  ["", "Both"],
+  ["outbound", "Sent by us"],
+  ["inbound", "Received"],
+].map(
+  ([v, l]) => html`<option value="${v}" ${f.direction === v ? "selected" : ""}>${l}</option>`,
+)}</select></div>
+<div><label for="f-status">Status</label><select id="f-status" name="status"><option value="">Any</option>
+${STATUSES.map((st) => html`<option value="${st}" ${f.status === st ? "selected" : ""}>${st}</option>`)}</select></div>
+<div><label for="f-since">Since (UTC day)</label><input id="f-since" name="since" type="date" value="${f.since}"></div>
+<div class="actions"><button type="submit" class="secondary">Filter</button>
+<a href="/locations/${a.location.id}/messages">Clear</a></div></form>
+${
+  list.data.length === 0
+    ? html`<p class="muted">No messages${f.direction || f.status || f.since ? " match these filters" : " yet"}.</p>`
+    : html`<table class="messages"><thead><tr><th>When</th><th>Direction</th><th>Number</th><th>Message</th><th>Status</th></tr></thead><tbody>
+${list.data.map(
+  (
+    m,
+  ) => html`<tr data-message="${m.id}" ${m.id === sent ? html`class="just-sent"` : ""}><td><a href="/locations/${a.location.id}/messages/${m.id}">${when(m.created_at)}</a></td>
+<td>${m.direction === "outbound" ? "→ out" : "← in"}</td><td class="mono">${m.phone}</td>
+<td>${(m.message ?? "").length > 80 ? `${(m.message ?? "").slice(0, 80)}…` : (m.message ?? "")}${m.attachments.length ? html` <span class="badge">${m.attachments.length} attachment(s)</span>` : ""}</td>
+<td>${statusBadge(m.status)}${m.error ? html`<div class="muted">${m.error}</div>` : ""}</td></tr>`,
+)}</tbody></table>`
+}
+<nav class="pager" aria-label="Pages">${
+      f.cursor ? html`<a href="/locations/${a.location.id}/messages${filterQuery(f)}">Newest</a>` : ""
+    }${
+      list.next_cursor
+        ? html`<a href="/locations/${a.location.id}/messages${filterQuery(f, list.next_cursor)}">Older →</a>`
+        : ""
+    }</nav></div>`;
+    return reply
+      .code(error?.status ?? 200)
+      .type("text/html; charset=utf-8")
+      .send(
+        page({
+          title: `Messages · ${a.location.name}`,
+          user: a.session.user,
+          current: "messages",
+          csrf,
+          body,
+          flash: error
+            ? { kind: "error", text: error.text }
+            : sent
+              ? { kind: "ok", text: `Message ${sent} queued.` }
+              : undefined,
+        }),
+      );
+  };
+
+  app.get<P>("/locations/:id/messages", async (request, reply) => {
+    const a = await requireLocation(deps, request, reply, request.params.id);
+    if (!a) return reply;
+    return render(request, reply, a);
+  });
+
+  app.post<P>("/locations/:id/messages", async (request, reply) => {
+    const a = await requireLocation(deps, request, reply, request.params.id);
+    if (!a) return reply;
+    verifyCsrf(request, deps.secret, deps.config.publicUrl);
+    const send = { phone: field(request.body, "phone").trim(), message: field(request.body, "message") };
+    try {
+      const r = await sendMessage({
+        ctx: requestCtx(deps, request),
+        input: {
+          locationId: a.location.id,
+          phone: send.phone,
+          message: send.message,
+          clientId: null,
+          source: "dashboard",
+        },
+      });
+      return reply.redirect(
+        `/locations/${a.location.id}/messages?done=sent&sent=${encodeURIComponent(r.message.id)}`,
+        303,
+      );
+    } catch (err) {
+      return render(request, reply, a, { error: formError(err), send });
+    }
+  });
+
+  app.get<{ Params: { id: string; messageId: string } }>(
+    "/locations/:id/messages/:messageId",
+    async (request, reply) => {
+      const a = await requireLocation(deps, request, reply, request.params.id);
+      if (!a) return reply;
+      const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
+      const m = await getMessage({
+        ctx: requestCtx(deps, request),
+        input: { id: request.params.messageId, locationIds: [a.location.id] },
+      });
+      const body = html`${locationHeader(a, "messages", "Message")}
+<p><a href="/locations/${a.location.id}/messages">← All messages</a></p>
+<div class="card"><dl class="kv"><dt>Id</dt><dd class="mono">${m.id}</dd>
+<dt>Direction</dt><dd>${m.direction === "outbound" ? "Sent by us" : "Received"}</dd>
+<dt>${m.direction === "outbound" ? "To" : "From"}</dt><dd class="mono">${m.phone}</dd>
+<dt>Status</dt><dd>${statusBadge(m.status)}${m.error ? html` <span class="muted">${m.error}</span>` : ""}</dd>
+<dt>Segments</dt><dd>${m.segments} (${m.encoding})</dd>
+<dt>Created</dt><dd>${when(m.created_at)}</dd><dt>Sent</dt><dd>${when(m.sent_at)}</dd><dt>Delivered</dt><dd>${when(m.delivered_at)}</dd></dl>
+<h2>Text</h2><p class="body">${m.message ?? ""}</p>
+${m.attachments.length ? html`<h2>Attachments</h2><ul>${m.attachments.map((u) => html`<li class="mono">${u}</li>`)}</ul>` : ""}
+<h2>History</h2><table><thead><tr><th>When</th><th>Status</th><th>By</th><th>Note</th></tr></thead><tbody>
+${m.history.map((h) => html`<tr><td>${when(h.at)}</td><td>${statusBadge(h.status)}</td><td>${h.source}</td><td>${h.error ?? ""}</td></tr>`)}
+</tbody></table></div>`;
+      return reply
+        .type("text/html; charset=utf-8")
+        .send(page({ title: `Message ${m.id}`, user: a.session.user, current: "messages", csrf, body }));
+    },
+  );
+}

@@ -24,12 +24,14 @@ export async function listDevices({
 export interface LocationPresence {
   online: number;
   offline: number;
+  /** Outbound messages waiting for a phone of this location. */
+  queued: number;
   devices: { id: string; name: string; online: boolean; lastSeenAt: string | null }[];
 }
 
 /**
- * Phones online/offline per location (for GET /api/v1/locations). Every location asked for is in the
- * result, with zero phones when it has none.
+ * Phones online/offline and queued messages per location (for GET /api/v1/locations). Every location
+ * asked for is in the result, with zero phones when it has none.
  */
 export async function devicePresence({
   ctx,
@@ -40,9 +42,11 @@ export async function devicePresence({
 }): Promise<Record<string, LocationPresence>> {
   const onlineMs = input.onlineMs ?? 90_000;
   const rows = await repo.devices.listByLocations(ctx.db, input.locationIds);
+  const depth = await repo.queue.depth(ctx.db, input.locationIds);
   const now = ctx.clock.now();
   const out: Record<string, LocationPresence> = {};
-  for (const id of input.locationIds) out[id] = { online: 0, offline: 0, devices: [] };
+  for (const id of input.locationIds)
+    out[id] = { online: 0, offline: 0, queued: depth.get(id) ?? 0, devices: [] };
   for (const r of rows) {
     const v = presentDevice(r, now, onlineMs);
     const p = out[r.location_id];

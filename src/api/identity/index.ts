@@ -2,9 +2,12 @@ import type { FastifyInstance } from "fastify";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
 import { getIdentity } from "../../oauth/index.js";
 import { bearerAuth, principalOf } from "../auth.js";
-import { LOCATION_SCHEMA, presentLocations } from "./presenters.js";
+import { phonePresence } from "./presence.js";
+import { extendLocations, LOCATION_SCHEMA, presentLocations } from "./presenters.js";
 
 export { type ApiLocation, extendLocations, type LocationExtender } from "./presenters.js";
+
+extendLocations(phonePresence);
 
 const ERROR = {
   type: "object",
@@ -47,11 +50,9 @@ export async function identityRoutes(app: FastifyInstance, deps: AppDeps): Promi
       },
     },
     async (request) => {
-      const { user, locations } = await getIdentity({
-        ctx: requestCtx(deps, request),
-        input: { principal: principalOf(request) },
-      });
-      return { data: { user, locations: await presentLocations(locations) } };
+      const ctx = requestCtx(deps, request);
+      const { user, locations } = await getIdentity({ ctx, input: { principal: principalOf(request) } });
+      return { data: { user, locations: await presentLocations(locations, ctx, deps) } };
     },
   );
 
@@ -72,11 +73,9 @@ export async function identityRoutes(app: FastifyInstance, deps: AppDeps): Promi
       },
     },
     async (request) => {
-      const { locations } = await getIdentity({
-        ctx: requestCtx(deps, request),
-        input: { principal: principalOf(request) },
-      });
-      return { data: await presentLocations(locations) };
+      const ctx = requestCtx(deps, request);
+      const { locations } = await getIdentity({ ctx, input: { principal: principalOf(request) } });
+      return { data: await presentLocations(locations, ctx, deps) };
     },
   );
 }

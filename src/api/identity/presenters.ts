@@ -1,3 +1,5 @@
+import type { Ctx } from "../../context.js";
+import type { AppDeps } from "../../http/deps.js";
 import type { LocationRow } from "../../store/repos/accounts.js";
 
 /** A location as the API shows it. Other domains extend it here (e.g. phone presence) with extras. */
@@ -9,22 +11,26 @@ export interface ApiLocation {
   [extra: string]: unknown;
 }
 
-/** Hooks that add fields to each location (the phones domain registers one); run in order. */
-export type LocationExtender = (locations: ApiLocation[]) => Promise<void> | void;
+/**
+ * Hooks that add fields to each location (phone presence registers one); run in order, once per
+ * answer. They get the request's context and the app's deps, never a store of their own: several
+ * apps (and databases) may share this process.
+ */
+export type LocationExtender = (locations: ApiLocation[], ctx: Ctx, deps: AppDeps) => Promise<void> | void;
 const extenders: LocationExtender[] = [];
 
 export function extendLocations(fn: LocationExtender): void {
-  extenders.push(fn);
+  if (!extenders.includes(fn)) extenders.push(fn);
 }
 
-export async function presentLocations(rows: LocationRow[]): Promise<ApiLocation[]> {
+export async function presentLocations(rows: LocationRow[], ctx: Ctx, deps: AppDeps): Promise<ApiLocation[]> {
   const out: ApiLocation[] = rows.map((l) => ({
     id: l.id,
     name: l.name,
     time_zone: l.time_zone,
     created_at: new Date(l.created_at).toISOString(),
   }));
-  for (const fn of extenders) await fn(out);
+  if (out.length > 0) for (const fn of extenders) await fn(out, ctx, deps);
   return out;
 }
 
@@ -36,5 +42,11 @@ export const LOCATION_SCHEMA = {
     name: { type: "string" },
     time_zone: { type: "string" },
     created_at: { type: "string", format: "date-time" },
+    phones: {
+      type: "object",
+      description: "Paired phones of this location, and how many are online (recently seen)",
+      properties: { total: { type: "integer" }, online: { type: "integer" } },
+    },
+    queued: { type: "integer", description: "Outbound messages waiting for a phone" },
   },
 } as const;

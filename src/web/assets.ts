@@ -39,6 +39,9 @@ form.inline{display:inline;margin:0}td.links a{margin-right:.5rem;white-space:no
 .chart .sent{fill:#4f46e5}.chart .recv{fill:#0f7b4c}.chart .fail{fill:#b42318}.legend span{margin-right:1rem}.legend i{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px}
 .legend .sent{background:#4f46e5}.legend .recv{background:#0f7b4c}.legend .fail{background:#b42318}
 tr.just-sent{background:#eef2ff}p.body{white-space:pre-wrap}
+.stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:.7rem;margin:.6rem 0}
+a.stat-card{display:flex;flex-direction:column;text-decoration:none;color:var(--ink);margin:0;padding:.8rem 1rem}a.stat-card:hover{border-color:var(--brand)}
+a.stat-card.bad .stat{color:var(--bad)}h3{font-size:1rem;margin:1rem 0 .4rem}
 details summary{cursor:pointer;color:var(--brand)}fieldset{border:1px solid var(--line);border-radius:8px;padding:.5rem 1rem 1rem;margin:.8rem 0}
 @media (max-width:640px){.pair{grid-template-columns:1fr}}
 @media (max-width:640px){main{padding:1rem}header.top{padding:.6rem 1rem}table{font-size:.9rem}}

@@ -9,13 +9,3 @@ export async function signIn(base: string, email: string, password: string): Pro
   assert.equal(r.status, 303, `sign-in of ${email}`);
   return c;
 }
-
-/** Decode the few entities our pages escape. */
-export function unescape(s: string): string {
-  return s
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&");
-}

@@ -1,41 +1,215 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
-import type { Browser } from "playwright-core";
+import { after, before, it } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { SimulatedPhone } from "../../src/devices/simulator/phone.js";
 import { launchBrowser } from "../helpers/browser.js";
+import { waitFor } from "../helpers/phone.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { forEachDialect } from "../helpers/store.js";
 
-// Screenshots for the README's Dashboard section (1280x800 keeps the PNGs small).
-describe("dashboard screenshots in a real browser", () => {
+const REDIRECT = "http://127.0.0.1:9/cb";
+const PASSWORD = "a very long password";
+
+/** Reload until `re` appears in the page (the dashboard has no live updates; a person would reload). */
+async function reloadUntil(page: Page, re: RegExp, what: string): Promise<void> {
+  await waitFor(
+    async () => {
+      await page.reload();
+      return re.test(await page.content());
+    },
+    10_000,
+    what,
+  );
+}
+
+/**
+ * The whole dashboard in a real browser (Debian chromium): first-run setup, sign-in, a location,
+ * pairing a simulated phone with the code read off the page, sending an SMS from the messages page
+ * until it is delivered, an OAuth app created by the admin, connected through the consent page and
+ * disconnected again (its token then answers 401), and a CSRF-less POST refused. On SQLite it also
+ * takes the README's screenshots (1280x800).
+ */
+forEachDialect("dashboard walkthrough in a real browser", (dialect) => {
   let s: TestServer;
   let browser: Browser;
+  const phones: SimulatedPhone[] = [];
+  const shot = async (page: Page, name: string, fullPage = false) => {
+    if (dialect === "sqlite") await page.screenshot({ path: `docs/screenshots/${name}.png`, fullPage });
+  };
   before(async () => {
-    s = await startTestServer("sqlite");
+    s = await startTestServer(dialect);
     browser = await launchBrowser();
     mkdirSync("docs/screenshots", { recursive: true });
   });
   after(async () => {
+    for (const p of phones) await p.stop();
     await browser.close();
     await s.close();
   });
 
-  it("setup, then the locations and admin users pages, and a CSRF-less POST is refused", async () => {
+  it("setup → sign in → location → pair a phone → send an SMS → OAuth app connect and disconnect", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // First run: the empty installation offers setup.
     await page.goto(s.url);
+    assert.match(page.url(), /\/setup$/);
     await page.getByLabel("Your name").fill("Grace Hopper");
     await page.getByLabel("Email").fill("grace@example.com");
-    await page.getByLabel(/^Password/).fill("a very long password");
+    await page.getByLabel(/^Password/).fill(PASSWORD);
     await page.getByLabel(/First location/).fill("Harbor Clinic");
     await page.getByLabel(/First location/).press("Enter");
     await page.waitForURL(`${s.url}/`);
-    await page.goto(`${s.url}/locations`);
+    // Sign out and in again.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/signin/);
+    await page.getByLabel("Email").fill("grace@example.com");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByLabel("Password").press("Enter");
+    await page.waitForURL(`${s.url}/`);
+    assert.equal(await page.getByRole("heading", { name: "Overview" }).isVisible(), true);
+
+    // A second location.
+    await page.getByRole("link", { name: "Locations", exact: true }).click();
     await page.getByLabel("Name", { exact: true }).fill("Uptown Clinic");
     await page.getByRole("button", { name: "Create location" }).click();
     await page.waitForURL(`${s.url}/locations`);
     assert.equal(await page.getByRole("cell", { name: "Uptown Clinic", exact: true }).isVisible(), true);
-    await page.screenshot({ path: "docs/screenshots/locations.png" });
+    await shot(page, "locations");
+
+    // Pair a phone: read the one-time code off the page and register a simulated phone with it.
+    await page.locator("tr", { hasText: "Uptown Clinic" }).getByRole("link", { name: "Phones" }).click();
+    await page.waitForURL(/\/locations\/loc_[0-9a-z]+\/phones$/);
+    const locationPath = new URL(page.url()).pathname.replace(/\/phones$/, "");
+    await page.getByRole("button", { name: "Pair a phone" }).click();
+    assert.equal(await page.getByRole("img", { name: "QR code of the pairing token" }).isVisible(), true);
+    assert.equal(await page.getByTestId("server-url").textContent(), `${s.url}/api/mobile/v1`);
+    const code = (await page.getByTestId("pairing-code").textContent()) ?? "";
+    assert.match(code, /^\d{8}$/);
+    const phone = new SimulatedPhone({
+      server: s.url,
+      name: "Reception Pixel 7",
+      simCards: [{ slotIndex: 0, simNumber: 1, phoneNumber: "+14155550123" }],
+      sendDelayMs: 30,
+      deliverDelayMs: 30,
+    });
+    phones.push(phone);
+    await phone.register({ code });
+    await phone.start();
+    await page.getByRole("link", { name: "I've entered it: show my phones" }).click();
+    assert.equal(await page.getByRole("heading", { name: /Reception Pixel 7\s+online/ }).isVisible(), true);
+    assert.equal(await page.getByTestId("online-count").textContent(), "1 / 1");
+    // The screenshot: a paired phone online plus a fresh pairing with its QR code.
+    await page.getByRole("button", { name: "Pair a phone" }).click();
+    await shot(page, "phones", true);
+
+    // Send an SMS from the messages page and watch it turn delivered.
+    await page
+      .getByRole("navigation", { name: "Location sections" })
+      .getByRole("link", { name: "Messages" })
+      .click();
+    await page.waitForURL(`${s.url}${locationPath}/messages`);
+    await page.getByLabel(/^To/).fill("+14155552671");
+    await page
+      .getByLabel("Message", { exact: true })
+      .fill("Hi Sam, your cleaning is tomorrow at 10:00. Reply YES to confirm.");
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await page.waitForURL(/\/messages\?done=sent&sent=msg_/);
+    assert.equal(
+      await page
+        .getByRole("status")
+        .filter({ hasText: /Message msg_[0-9a-z]+ queued/ })
+        .isVisible(),
+      true,
+    );
+    await reloadUntil(page, /<span class="badge ok">delivered<\/span>/, "the SMS delivered");
+    const row = page.locator("tr", { hasText: "Reply YES to confirm" });
+    assert.equal(await row.getByText("delivered").isVisible(), true);
+    assert.equal(await phone.receive("+14155552671", "YES"), 200);
+    await page.goto(`${s.url}${locationPath}/messages`);
+    assert.equal(
+      await page.locator("tr", { hasText: "← in" }).getByText("YES", { exact: true }).isVisible(),
+      true,
+    );
+    await shot(page, "messages", true);
+    await row.getByRole("link").click();
+    assert.deepEqual(await page.locator("table tbody tr td:nth-child(2)").allTextContents(), [
+      "queued",
+      "dispatched",
+      "sent",
+      "delivered",
+    ]);
+
+    // The admin creates an OAuth app; its secret is shown once.
+    await page.getByRole("link", { name: "Admin" }).click();
+    await page.getByRole("link", { name: "OAuth apps" }).click();
+    await page.getByLabel(/^Name/).fill("Make.com");
+    await page.getByLabel(/^Redirect URIs/).fill(REDIRECT);
+    await page.getByRole("button", { name: "Create app" }).click();
+    const clientId = (await page.getByTestId("client-id").textContent()) ?? "";
+    const clientSecret = (await page.getByTestId("client-secret").textContent()) ?? "";
+    assert.match(clientSecret, /^mcs_cs_/);
+
+    // Connect it through the consent page, as Make would.
+    let callback = "";
+    await page.route("http://127.0.0.1:9/**", async (route) => {
+      callback = route.request().url();
+      await route.fulfill({ status: 200, body: "connected" });
+    });
+    const authorize = new URL("/oauth/authorize", s.url);
+    authorize.search = new URLSearchParams({
+      client_id: clientId,
+      redirect_uri: REDIRECT,
+      response_type: "code",
+      state: "st-123",
+      scope: "locations:read messages:send",
+    }).toString();
+    await page.goto(authorize.toString());
+    assert.match((await page.textContent("h1")) ?? "", /Make\.com/);
+    await page.getByLabel("Harbor Clinic").uncheck();
+    await page.getByRole("button", { name: "Allow" }).click();
+    await waitFor(() => callback, 5000, "the redirect back to the app");
+    const codeParam = new URL(callback).searchParams.get("code") ?? "";
+    const token = await fetch(`${s.url}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: codeParam,
+        redirect_uri: REDIRECT,
+        client_id: clientId,
+        client_secret: clientSecret,
+      }),
+    });
+    assert.equal(token.status, 200);
+    const access = ((await token.json()) as { access_token: string }).access_token;
+    const me = async () =>
+      (await fetch(`${s.url}/api/v1/me`, { headers: { authorization: `Bearer ${access}` } })).status;
+    assert.equal(await me(), 200);
+
+    // The connected app, then Disconnect: its token stops working.
+    await page.goto(`${s.url}/integrations`);
+    const app = page.locator("tr", { hasText: "Make.com" });
+    assert.equal(await app.getByText("Uptown Clinic").isVisible(), true);
+    assert.equal(await app.getByText("Harbor Clinic").count(), 0);
+    await shot(page, "apps");
+    await app.getByRole("button", { name: "Disconnect Make.com" }).click();
+    await page.waitForURL(/done=disconnected/);
+    assert.equal(await page.getByText("App disconnected").isVisible(), true);
+    assert.equal(await me(), 401);
+
+    // Overview and the remaining screenshots.
+    await page.goto(`${s.url}/`);
+    const uptown = page.locator("section", { hasText: "Uptown Clinic" });
+    assert.equal(await uptown.locator('[data-stat="online"] .stat').textContent(), "1 / 1");
+    assert.equal(await uptown.locator('[data-stat="sent"] .stat').textContent(), "1");
+    assert.equal(await uptown.locator('[data-stat="received"] .stat').textContent(), "1");
+    await shot(page, "overview", true);
+    await page.goto(`${s.url}/admin/apps`);
+    await shot(page, "admin-apps");
     await page.goto(`${s.url}/admin/users`);
-    await page.screenshot({ path: "docs/screenshots/admin-users.png" });
+    await shot(page, "admin-users");
+
+    // A form POST without the CSRF token is refused, even from our own origin.
     const status = await page.evaluate(async () => {
       const r = await fetch("/locations", { method: "POST", body: new URLSearchParams({ name: "Evil" }) });
       return r.status;

@@ -1,6 +1,7 @@
-import { inTransaction, type Ctx } from "../context.js";
+import { type Ctx, withDb } from "../context.js";
 import { webhooks as repo } from "../store/repos/index.js";
 import type { ClaimedDelivery } from "../store/repos/webhooks.js";
+import { bookkeeping } from "./bookkeeping.js";
 import type { WebhookOptions } from "./options.js";
 import { decide, type Outcome } from "./retry-policy.js";
 import { signedHeaders } from "./sign.js";
@@ -62,7 +63,8 @@ export async function attemptDelivery({
         : `HTTP ${res.status}${res.status >= 300 && res.status < 400 ? " (redirects are not followed)" : ""}`;
   const durationMs = Math.round(res.durationMs);
 
-  return inTransaction(ctx, async (tx) => {
+  return bookkeeping(ctx, async (db) => {
+    const tx = withDb(ctx, db);
     await repo.attempts.insert(tx.db, {
       delivery_id: d.id,
       subscription_id: d.subscription_id,

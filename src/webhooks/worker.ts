@@ -7,6 +7,7 @@ import { webhooks as repo } from "../store/repos/index.js";
 import type { ClaimedDelivery } from "../store/repos/webhooks.js";
 import type { Store } from "../store/types.js";
 import { type AttemptResult, attemptDelivery, type Poster } from "./attempt-delivery.js";
+import { bookkeeping } from "./bookkeeping.js";
 import { DELIVERY_CHANNEL } from "./events.js";
 import type { WebhookOptions } from "./options.js";
 
@@ -90,7 +91,7 @@ export function createDeliveryWorker(deps: {
     if (room <= 0) return false;
     const token = randomToken(12);
     const now = clock.now();
-    const claimed = await store.transaction((tx) =>
+    const claimed = await bookkeeping(ctx, (tx) =>
       repo.deliveries.claim(tx, {
         now,
         limit: room,
@@ -99,8 +100,8 @@ export function createDeliveryWorker(deps: {
         token,
       }),
     );
-    for (const d of claimed) run(d);
-    return claimed.length === room;
+    for (const d of claimed.rows) run(d);
+    return claimed.rows.length > 0 && (claimed.more || claimed.rows.length === room);
   };
 
   const pump = async () => {

@@ -263,7 +263,7 @@ forEachDialect(
           leaseUntil: clock.now() + 45_000,
           token: "dead-worker",
         });
-        assert.equal(claimed.length, 1);
+        assert.equal(claimed.rows.length, 1);
       });
       await idle();
       assert.equal(f.rcv.requests.length, 0, "a leased delivery was sent");

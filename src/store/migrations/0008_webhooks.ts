@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { AppMigration } from "./kit.js";
 
 /** Webhook subscriptions, the delivery outbox/job store, and the attempt log. */
@@ -56,11 +57,18 @@ export const m0008Webhooks: AppMigration = {
       .addColumn("updated_at", "bigint", (c) => c.notNull())
       .addColumn("delivered_at", "bigint")
       .execute();
-    // Claims: due pending rows in time order.
+    // Claims: due pending rows in time order (id breaks ties, so the index gives the order as is).
     await db.schema
       .createIndex("webhook_deliveries_due")
       .on("webhook_deliveries")
-      .columns(["status", "next_attempt_at"])
+      .columns(["status", "next_attempt_at", "id"])
+      .execute();
+    // Leases in flight per endpoint (the fairness cap): only leased rows are in this index.
+    await db.schema
+      .createIndex("webhook_deliveries_leased")
+      .on("webhook_deliveries")
+      .columns(["subscription_id", "lease_until"])
+      .where(sql.ref("lease_until"), "is not", null)
       .execute();
     // The delivery log of one subscription, newest first; replay by time.
     await db.schema

@@ -1,4 +1,4 @@
-import { type Insertable, type Selectable, sql, type Updateable } from "kysely";
+import type { Insertable, Selectable, Updateable } from "kysely";
 import type {
   WebhookDeliveriesTable,
   WebhookDeliveryAttemptsTable,
@@ -123,44 +123,54 @@ export const deliveries = {
    * `perEndpoint` rows of one subscription are leased at any moment, across every worker and node,
    * so one slow receiver holds at most that many slots and the rest keep flowing.
    *
-   * - PostgreSQL: candidates are locked `FOR UPDATE SKIP LOCKED` (other claimers skip them, nobody
-   *   waits); then the candidates' subscription rows are locked in id order, which serialises claims
-   *   per endpoint, so the in-flight count read next is exact.
-   * - SQLite: the transaction is BEGIN IMMEDIATE, i.e. claims are already serialised.
-   * A lease that runs out (worker crashed, node killed) makes the row claimable again.
+   * 1. Endpoints already at their cap are left out (leases in flight, via a small partial index).
+   * 2. The oldest due rows are read in index order, at most `4 × limit` of them; on PostgreSQL
+   *    `FOR UPDATE SKIP LOCKED`, so concurrent claimers get disjoint rows and nobody waits.
+   * 3. PostgreSQL: the candidates' subscription rows are locked in id order, which serialises claims
+   *    per endpoint, and the in-flight count is read again under that lock, so the cap is exact.
+   *    SQLite: the transaction is BEGIN IMMEDIATE, so claims are serialised anyway.
+   * 4. Each endpoint gets what room it has left; the chosen rows are leased to `token`.
+   * A lease that runs out (worker crashed, node killed) makes the row claimable again. `more` says
+   * the candidate window was full: claim again (endpoints filled up now are left out next time).
    */
   async claim(
     db: Db,
     q: { now: number; limit: number; perEndpoint: number; leaseUntil: number; token: string },
-  ): Promise<ClaimedDelivery[]> {
-    if (q.limit <= 0) return [];
+  ): Promise<{ rows: ClaimedDelivery[]; more: boolean }> {
+    if (q.limit <= 0) return { rows: [], more: false };
     const pg = isPostgres(db);
-    const due = sql`status = 'pending' and next_attempt_at <= ${q.now} and (lease_until is null or lease_until <= ${q.now})`;
-    // The window keeps, per endpoint, only as many due rows as it has room for (cap minus leases in
-    // flight), so endpoints at their cap or with a backlog never crowd the others out of the list.
-    const candidates = await sql<{ id: string; subscription_id: string }>`
-      select id, subscription_id from webhook_deliveries
-      where id in (
-        select ranked.id from (
-          select id, subscription_id,
-            row_number() over (partition by subscription_id order by next_attempt_at, id) as rn
-          from webhook_deliveries
-          where ${due}
-            and subscription_id in (select id from webhook_subscriptions where status = 'active')
-        ) ranked
-        left join (
-          select subscription_id, count(*) as n from webhook_deliveries
-          where status = 'pending' and lease_until > ${q.now}
-          group by subscription_id
-        ) busy on busy.subscription_id = ranked.subscription_id
-        where ranked.rn <= ${q.perEndpoint} - coalesce(busy.n, 0)
-      ) and ${due}
-      order by next_attempt_at, id
-      limit ${q.limit}
-      ${pg ? sql`for update skip locked` : sql``}`.execute(db);
-    if (candidates.rows.length === 0) return [];
+    const inflight = (subIds?: string[]) =>
+      db
+        .selectFrom("webhook_deliveries")
+        .select(["subscription_id", (eb) => eb.fn.countAll<number>().as("n")])
+        .where("lease_until", "is not", null)
+        .where("lease_until", ">", q.now)
+        .where("status", "=", "pending")
+        .$if(subIds !== undefined, (qb) => qb.where("subscription_id", "in", subIds ?? []))
+        .groupBy("subscription_id")
+        .execute();
+    const full = (await inflight()).filter((r) => Number(r.n) >= q.perEndpoint).map((r) => r.subscription_id);
+    const window = q.limit * 4;
+    const candidates = await db
+      .selectFrom("webhook_deliveries")
+      .select(["id", "subscription_id"])
+      .where("status", "=", "pending")
+      .where("next_attempt_at", "<=", q.now)
+      .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", q.now)]))
+      .where("subscription_id", "in", (eb) =>
+        eb.selectFrom("webhook_subscriptions").select("id").where("status", "=", "active"),
+      )
+      .$if(full.length > 0, (qb) => qb.where("subscription_id", "not in", full))
+      .orderBy("status")
+      .orderBy("next_attempt_at")
+      .orderBy("id")
+      .limit(window)
+      .$if(pg, (qb) => qb.forUpdate().skipLocked())
+      .execute();
+    const more = candidates.length === window;
+    if (candidates.length === 0) return { rows: [], more: false };
 
-    const subIds = [...new Set(candidates.rows.map((r) => r.subscription_id))].sort();
+    const subIds = [...new Set(candidates.map((r) => r.subscription_id))].sort();
     const active = await db
       .selectFrom("webhook_subscriptions")
       .select(["id", "target_url", "secret"])
@@ -170,25 +180,18 @@ export const deliveries = {
       .$if(pg, (qb) => qb.forUpdate())
       .execute();
     const activeById = new Map(active.map((s) => [s.id, s]));
-    const inflight = await db
-      .selectFrom("webhook_deliveries")
-      .select(["subscription_id", (eb) => eb.fn.countAll<number>().as("n")])
-      .where("subscription_id", "in", subIds)
-      .where("status", "=", "pending")
-      .where("lease_until", ">", q.now)
-      .groupBy("subscription_id")
-      .execute();
     const room = new Map(subIds.map((id) => [id, q.perEndpoint]));
-    for (const r of inflight) room.set(r.subscription_id, q.perEndpoint - Number(r.n));
+    for (const r of await inflight(subIds)) room.set(r.subscription_id, q.perEndpoint - Number(r.n));
 
     const chosen: string[] = [];
-    for (const c of candidates.rows) {
+    for (const c of candidates) {
+      if (chosen.length >= q.limit) break;
       const left = room.get(c.subscription_id) ?? 0;
       if (!activeById.has(c.subscription_id) || left <= 0) continue;
       room.set(c.subscription_id, left - 1);
       chosen.push(c.id);
     }
-    if (chosen.length === 0) return [];
+    if (chosen.length === 0) return { rows: [], more };
     const rows = await db
       .updateTable("webhook_deliveries")
       .set((eb) => ({
@@ -200,17 +203,20 @@ export const deliveries = {
       .where("id", "in", chosen)
       .returning(["id", "subscription_id", "event", "payload", "attempts", "retry_index"])
       .execute();
-    return rows.map((r) => {
-      const sub = activeById.get(r.subscription_id);
-      return {
-        ...r,
-        attempts: Number(r.attempts),
-        retry_index: Number(r.retry_index),
-        lease_token: q.token,
-        target_url: sub?.target_url ?? "",
-        secret: sub?.secret ?? "",
-      };
-    });
+    const claimed = rows
+      .map((r) => {
+        const sub = activeById.get(r.subscription_id);
+        return {
+          ...r,
+          attempts: Number(r.attempts),
+          retry_index: Number(r.retry_index),
+          lease_token: q.token,
+          target_url: sub?.target_url ?? "",
+          secret: sub?.secret ?? "",
+        };
+      })
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { rows: claimed, more };
   },
 
   /**
@@ -259,7 +265,14 @@ export const deliveries = {
   async failPending(db: Db, subscriptionId: string, error: string, now: number): Promise<number> {
     const r = await db
       .updateTable("webhook_deliveries")
-      .set({ status: "failed", last_error: error, next_attempt_at: null, updated_at: now })
+      .set({
+        status: "failed",
+        last_error: error,
+        next_attempt_at: null,
+        lease_until: null,
+        lease_token: null,
+        updated_at: now,
+      })
       .where("subscription_id", "=", subscriptionId)
       .where("status", "=", "pending")
       .executeTakeFirst();

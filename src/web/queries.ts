@@ -1,5 +1,7 @@
 import { sql } from "kysely";
 import type { Ctx } from "../context.js";
+import { type MessageView, presentMessage } from "../messages/index.js";
+import type { MessageRow } from "../store/repos/messages.js";
 import type { SubscriptionView } from "../webhooks/index.js";
 
 /**
@@ -174,4 +176,54 @@ export async function locationStats(
     s.failedToday = t?.failed ?? 0;
   }
   return out;
+}
+
+const MESSAGE_BIGINTS = [
+  "lease_until",
+  "expires_at",
+  "created_at",
+  "updated_at",
+  "sent_at",
+  "delivered_at",
+  "failed_at",
+];
+
+/**
+ * A location's messages whose number contains `digits` (the dashboard's number search; the messages
+ * domain lists by location, direction, status and time but not by number). Newest first, with the same
+ * cursor (an id) as `listMessages`.
+ */
+export async function searchMessagesByNumber(
+  ctx: Ctx,
+  q: {
+    locationId: string;
+    digits: string;
+    direction?: string;
+    status?: string;
+    since?: number;
+    before?: string;
+    limit: number;
+  },
+): Promise<{ data: MessageView[]; next_cursor: string | null; has_more: boolean }> {
+  let query = ctx.db
+    .selectFrom("messages")
+    .selectAll()
+    .where("location_id", "=", q.locationId)
+    .where("phone", "like", `%${q.digits.replace(/\D/g, "")}%`);
+  if (q.direction) query = query.where("direction", "=", q.direction);
+  if (q.status) query = query.where("status", "=", q.status);
+  if (q.since !== undefined) query = query.where("created_at", ">=", q.since);
+  if (q.before) query = query.where("id", "<", q.before);
+  const rows = await query
+    .orderBy("id", "desc")
+    .limit(q.limit + 1)
+    .execute();
+  const page = rows.slice(0, q.limit).map((r) => {
+    const out = { ...r } as Record<string, unknown>;
+    for (const k of MESSAGE_BIGINTS) if (out[k] !== null && out[k] !== undefined) out[k] = Number(out[k]);
+    out.segments = Number(out.segments);
+    return presentMessage(out as unknown as MessageRow);
+  });
+  const hasMore = rows.length > q.limit;
+  return { data: page, next_cursor: hasMore ? (page[page.length - 1]?.id ?? null) : null, has_more: hasMore };
 }

@@ -121,6 +121,14 @@ forEachDialect("messages page", (dialect) => {
     const delivered = await (await c.get(`/locations/${locationId}/messages?status=delivered`)).text();
     assert.match(delivered, /Your appointment/);
     assert.doesNotMatch(delivered, /STOP/);
+    const byNumber = await (
+      await c.get(`/locations/${locationId}/messages?number=${encodeURIComponent("555 0100")}`)
+    ).text();
+    assert.match(byNumber, /STOP/);
+    assert.doesNotMatch(byNumber, /Your appointment/);
+    const badNumber = await c.get(`/locations/${locationId}/messages?number=ab`);
+    assert.equal(badNumber.status, 400);
+    assert.match(await badNumber.text(), /number: at least 3 digits/);
     const future = await (await c.get(`/locations/${locationId}/messages?since=2999-01-01`)).text();
     assert.match(future, /No messages match these filters/);
     await phone?.stop();

@@ -14,11 +14,15 @@ import { csrfToken, verifyCsrf } from "../csrf.js";
 import { field, formError, type LocationAccess, locationHeader, requireLocation, when } from "../guards.js";
 import { html, type SafeHtml } from "../html.js";
 import { page } from "../layout.js";
+import { searchMessagesByNumber } from "../queries.js";
 
 type P = { Params: { id: string } };
+const PAGE = 25;
 
 interface Filters {
   direction: string;
+  /** Part of a phone number (digits). */
+  number: string;
   status: string;
   /** YYYY-MM-DD (UTC day start). */
   since: string;
@@ -42,6 +46,7 @@ export function statusBadge(status: string): SafeHtml {
 function readFilters(query: unknown): Filters {
   return {
     direction: field(query, "direction"),
+    number: field(query, "number").trim(),
     status: field(query, "status"),
     since: field(query, "since"),
     cursor: field(query, "cursor"),
@@ -51,6 +56,7 @@ function readFilters(query: unknown): Filters {
 function filterQuery(f: Filters, cursor?: string): string {
   const q = new URLSearchParams();
   if (f.direction) q.set("direction", f.direction);
+  if (f.number) q.set("number", f.number);
   if (f.status) q.set("status", f.status);
   if (f.since) q.set("since", f.since);
   if (cursor) q.set("cursor", cursor);
@@ -78,17 +84,30 @@ export function registerMessagePages(app: FastifyInstance, deps: AppDeps): void 
         throw new AppError("validation_failed", "direction must be inbound or outbound");
       if (f.since && !/^\d{4}-\d{2}-\d{2}$/.test(f.since))
         throw new AppError("validation_failed", "since must be a date (YYYY-MM-DD)");
-      list = await listMessages({
-        ctx: requestCtx(deps, request),
-        input: {
-          locationIds: [a.location.id],
-          ...(f.direction ? { direction: f.direction as "inbound" | "outbound" } : {}),
+      const input = {
+        locationIds: [a.location.id],
+        ...(f.direction ? { direction: f.direction as "inbound" | "outbound" } : {}),
+        ...(f.status ? { status: f.status } : {}),
+        ...(f.since ? { since: `${f.since}T00:00:00Z` } : {}),
+        ...(f.cursor ? { cursor: f.cursor } : {}),
+        limit: PAGE,
+      };
+      const ctx = requestCtx(deps, request);
+      // Validates the filters and the cursor, and is the list whenever no number is searched.
+      list = await listMessages({ ctx, input });
+      if (f.number) {
+        if (!/^\+?[\d\s().-]{3,20}$/.test(f.number) || f.number.replace(/\D/g, "").length < 3)
+          throw new AppError("validation_failed", "number: at least 3 digits of a phone number");
+        list = await searchMessagesByNumber(ctx, {
+          locationId: a.location.id,
+          digits: f.number,
+          ...(input.direction ? { direction: input.direction } : {}),
           ...(f.status ? { status: f.status } : {}),
-          ...(f.since ? { since: `${f.since}T00:00:00Z` } : {}),
-          ...(f.cursor ? { cursor: f.cursor } : {}),
-          limit: 25,
-        },
-      });
+          ...(f.since ? { since: Date.parse(`${f.since}T00:00:00Z`) } : {}),
+          ...(f.cursor ? { before: f.cursor } : {}),
+          limit: PAGE,
+        });
+      }
     } catch (err) {
       error ??= formError(err);
     }
@@ -115,12 +134,13 @@ ${[
 )}</select></div>
 <div><label for="f-status">Status</label><select id="f-status" name="status"><option value="">Any</option>
 ${STATUSES.map((st) => html`<option value="${st}" ${f.status === st ? "selected" : ""}>${st}</option>`)}</select></div>
+<div><label for="f-number">Number contains</label><input id="f-number" name="number" type="search" inputmode="tel" value="${f.number}"></div>
 <div><label for="f-since">Since (UTC day)</label><input id="f-since" name="since" type="date" value="${f.since}"></div>
 <div class="actions"><button type="submit" class="secondary">Filter</button>
 <a href="/locations/${a.location.id}/messages">Clear</a></div></form>
 ${
   list.data.length === 0
-    ? html`<p class="muted">No messages${f.direction || f.status || f.since ? " match these filters" : " yet"}.</p>`
+    ? html`<p class="muted">No messages${f.direction || f.status || f.since || f.number ? " match these filters" : " yet"}.</p>`
     : html`<table class="messages"><thead><tr><th>When</th><th>Direction</th><th>Number</th><th>Message</th><th>Status</th></tr></thead><tbody>
 ${list.data.map(
   (

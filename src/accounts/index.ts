@@ -14,5 +14,6 @@ export {
   startSession,
 } from "./sessions.js";
 export { listMembers, type MemberView } from "./list-members.js";
+export { setAdmin } from "./set-admin.js";
 export { needsSetup, setupInstance } from "./setup-instance.js";
 export { findUserByEmail, listUsers, secretKey } from "./lookups.js";

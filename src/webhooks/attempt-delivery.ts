@@ -29,6 +29,8 @@ export interface AttemptResult {
   settled: boolean;
   /** Set when this attempt disabled or removed the subscription. */
   endpoint?: "disabled" | "removed";
+  /** After a success with `chain`: the endpoint's next due delivery, already leased to this worker. */
+  next?: ClaimedDelivery;
 }
 
 const USER_AGENT = "myCRMSIM-Webhooks/1.0";
@@ -43,7 +45,13 @@ export async function attemptDelivery({
   input,
 }: {
   ctx: Ctx;
-  input: { delivery: ClaimedDelivery; egress: Poster; options: WebhookOptions };
+  input: {
+    delivery: ClaimedDelivery;
+    egress: Poster;
+    options: WebhookOptions;
+    /** Lease the endpoint's next due delivery in the same transaction after a success. */
+    chain?: boolean;
+  };
 }): Promise<AttemptResult> {
   const { delivery: d, egress, options } = input;
   const startedAt = ctx.clock.now();
@@ -92,8 +100,17 @@ export async function attemptDelivery({
     if (!settled) return { ...base, settled };
 
     if (outcome.kind === "delivered") {
-      await repo.subscriptions.markHealthy(tx.db, d.subscription_id, now);
-      return { ...base, settled };
+      // A streak seen at claim time ends here (a row already healthy needs no write).
+      if (d.failing_since !== null) await repo.subscriptions.markHealthy(tx.db, d.subscription_id, now);
+      const next = input.chain
+        ? await repo.deliveries.claimNextFor(tx.db, {
+            after: d,
+            now,
+            leaseUntil: now + options.leaseMs,
+            token: d.lease_token,
+          })
+        : undefined;
+      return { ...base, settled, ...(next ? { next } : {}) };
     }
     const sub = await repo.subscriptions.byId(tx.db, d.subscription_id);
     if (sub?.status !== "active") return { ...base, settled };

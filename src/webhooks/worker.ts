@@ -11,6 +11,9 @@ import { bookkeeping } from "./bookkeeping.js";
 import { DELIVERY_CHANNEL } from "./events.js";
 import type { WebhookOptions } from "./options.js";
 
+/** Deliveries one slot may take in a row from one endpoint's backlog before claiming afresh. */
+const CHAIN_MAX = 20;
+
 export interface DeliveryWorker {
   name: string;
   start(): void;
@@ -75,15 +78,36 @@ export function createDeliveryWorker(deps: {
     attemptSeconds?.observe(r.durationMs / 1000);
   };
 
-  const run = (d: ClaimedDelivery) => {
-    const done = attemptDelivery({ ctx, input: { delivery: d, egress: deps.egress, options } })
-      .then(record)
-      .catch((e) => log.error({ err: e, deliveryId: d.id }, "webhook attempt could not be recorded"))
-      .finally(() => {
-        inflight.delete(d.id);
-        wake();
-      });
-    inflight.set(d.id, { delivery: d, done });
+  /**
+   * One slot: attempt `d`; after a success the settle transaction may hand over the endpoint's next
+   * due delivery, which runs in the same slot (up to CHAIN_MAX in a row, then the slot goes back to
+   * the general claim so other endpoints get their turn).
+   */
+  const run = (first: ClaimedDelivery) => {
+    const slot = { delivery: first, done: Promise.resolve() };
+    slot.done = (async () => {
+      let d: ClaimedDelivery | undefined = first;
+      for (let n = 1; d; n++) {
+        slot.delivery = d;
+        const current: ClaimedDelivery = d;
+        const chain: boolean = !stopped && n < CHAIN_MAX;
+        try {
+          const r: AttemptResult = await attemptDelivery({
+            ctx,
+            input: { delivery: d, egress: deps.egress, options, chain },
+          });
+          record(r);
+          d = r.next;
+        } catch (e) {
+          log.error({ err: e, deliveryId: current.id }, "webhook attempt could not be recorded");
+          d = undefined;
+        }
+      }
+    })().finally(() => {
+      inflight.delete(first.id);
+      wake();
+    });
+    inflight.set(first.id, slot);
   };
 
   const claimOnce = async (): Promise<boolean> => {

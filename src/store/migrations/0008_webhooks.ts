@@ -63,6 +63,12 @@ export const m0008Webhooks: AppMigration = {
       .on("webhook_deliveries")
       .columns(["status", "next_attempt_at", "id"])
       .execute();
+    // The next due delivery of one endpoint (a backlog drains endpoint by endpoint).
+    await db.schema
+      .createIndex("webhook_deliveries_endpoint_due")
+      .on("webhook_deliveries")
+      .columns(["subscription_id", "status", "next_attempt_at", "id"])
+      .execute();
     // Leases in flight per endpoint (the fairness cap): only leased rows are in this index.
     await db.schema
       .createIndex("webhook_deliveries_leased")

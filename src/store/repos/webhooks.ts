@@ -92,6 +92,8 @@ export interface ClaimedDelivery {
   lease_token: string;
   target_url: string;
   secret: string;
+  /** The endpoint's failure streak when claimed (a success then has to end it). */
+  failing_since: number | null;
 }
 
 export const deliveries = {
@@ -173,7 +175,7 @@ export const deliveries = {
     const subIds = [...new Set(candidates.map((r) => r.subscription_id))].sort();
     const active = await db
       .selectFrom("webhook_subscriptions")
-      .select(["id", "target_url", "secret"])
+      .select(["id", "target_url", "secret", "failing_since"])
       .where("id", "in", subIds)
       .where("status", "=", "active")
       .orderBy("id")
@@ -213,10 +215,63 @@ export const deliveries = {
           lease_token: q.token,
           target_url: sub?.target_url ?? "",
           secret: sub?.secret ?? "",
+          failing_since: sub?.failing_since == null ? null : Number(sub.failing_since),
         };
       })
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { rows: claimed, more };
+  },
+
+  /**
+   * After a success, the next due delivery of the same subscription, leased in the same transaction
+   * that settled the previous one (one slot freed, one taken: the endpoint's count is unchanged). A
+   * backlog then drains without a claim round per delivery. Undefined when nothing is due.
+   */
+  async claimNextFor(
+    db: Db,
+    q: { after: ClaimedDelivery; now: number; leaseUntil: number; token: string },
+  ): Promise<ClaimedDelivery | undefined> {
+    const next = await db
+      .selectFrom("webhook_deliveries")
+      .select("id")
+      .where("subscription_id", "=", q.after.subscription_id)
+      .where("status", "=", "pending")
+      .where("next_attempt_at", "<=", q.now)
+      .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", q.now)]))
+      .where("subscription_id", "in", (eb) =>
+        eb
+          .selectFrom("webhook_subscriptions")
+          .select("id")
+          .where("id", "=", q.after.subscription_id)
+          .where("status", "=", "active"),
+      )
+      .orderBy("next_attempt_at")
+      .orderBy("id")
+      .limit(1)
+      .$if(isPostgres(db), (qb) => qb.forUpdate().skipLocked())
+      .executeTakeFirst();
+    if (!next) return undefined;
+    const row = await db
+      .updateTable("webhook_deliveries")
+      .set((eb) => ({
+        lease_until: q.leaseUntil,
+        lease_token: q.token,
+        attempts: eb("attempts", "+", 1),
+        updated_at: q.now,
+      }))
+      .where("id", "=", next.id)
+      .returning(["id", "subscription_id", "event", "payload", "attempts", "retry_index"])
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      ...row,
+      attempts: Number(row.attempts),
+      retry_index: Number(row.retry_index),
+      lease_token: q.token,
+      target_url: q.after.target_url,
+      secret: q.after.secret,
+      failing_since: null,
+    };
   },
 
   /**

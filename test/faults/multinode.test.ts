@@ -14,9 +14,16 @@ import { openPostgresStore } from "../../src/store/postgres.js";
 import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
 import { makeApiToken } from "../helpers/oauth.js";
 import { waitFor } from "../helpers/phone.js";
-import { spawnServer } from "../helpers/server.js";
-import { makeTestStore, PG_URL } from "../helpers/store.js";
+import { type ChildServer, spawnServer } from "../helpers/server.js";
+import { makeTestStore, PG_URL, type TestStore } from "../helpers/store.js";
 import { FULL, report } from "./report.js";
+
+/** Kill the nodes and wait for them to exit before dropping the schema (live locks deadlock DROP). */
+async function stopAll(nodes: ChildServer[], db: TestStore): Promise<void> {
+  for (const n of nodes) n.proc.kill("SIGKILL");
+  await Promise.all(nodes.map((n) => n.exited.catch(() => undefined)));
+  await db.cleanup();
+}
 
 const LIFT = { RATE_LIMIT_PER_MINUTE: "1000000", RATE_LIMIT_PER_LOCATION_PER_MINUTE: "1000000" };
 
@@ -25,15 +32,12 @@ describe("faults: two nodes on one PostgreSQL schema [postgres]", {
 }, () => {
   it("a client using both nodes loses nothing when one is SIGKILLed mid-run", async () => {
     const db = await makeTestStore("postgres");
-    after(() => db.cleanup());
     const ctx = ctxFor(db.store);
     const user = await makeUser(ctx);
     const loc = await makeLocation(ctx, user.id);
     const t = await makeApiToken(ctx, { userId: user.id, locationIds: [loc.id] });
     const nodes = [await spawnServer({ ...db.env, ...LIFT }), await spawnServer({ ...db.env, ...LIFT })];
-    after(() => {
-      for (const n of nodes) n.proc.kill("SIGKILL");
-    });
+    after(() => stopAll(nodes, db));
     const total = FULL ? 5000 : 400;
     let answered = 0;
     let failovers = 0;
@@ -68,12 +72,9 @@ describe("faults: two nodes on one PostgreSQL schema [postgres]", {
 
   it("api-only and worker-only nodes run together; NOTIFY crosses nodes", async () => {
     const db = await makeTestStore("postgres");
-    after(() => db.cleanup());
     const api = await spawnServer({ ...db.env, ROLE: "api" });
     const worker = await spawnServer({ ...db.env, ROLE: "worker" });
-    after(() => {
-      for (const n of [api, worker]) n.proc.kill("SIGKILL");
-    });
+    after(() => stopAll([api, worker], db));
     assert.equal((await fetch(`${api.url}/readyz`)).status, 200);
     assert.equal(worker.url, "", "a worker node opens no HTTP listener");
     assert.equal(worker.proc.exitCode, null);
@@ -89,23 +90,25 @@ describe("faults: two nodes on one PostgreSQL schema [postgres]", {
 
   it("sends through both nodes while one is SIGKILLed: every accepted message sent once by a phone", async () => {
     const db = await makeTestStore("postgres");
-    after(() => db.cleanup());
     const ctx = ctxFor(db.store);
     const user = await makeUser(ctx);
     const loc = await makeLocation(ctx, user.id);
     const t = await makeApiToken(ctx, { userId: user.id, locationIds: [loc.id] });
     const env = { ...db.env, ...LIFT, DEVICE_LEASE_SECONDS: "5" };
     const nodes = [await spawnServer(env), await spawnServer(env)];
-    after(() => {
-      for (const n of nodes) n.proc.kill("SIGKILL");
+    let phone: SimulatedPhone | undefined;
+    // One hook, in order: the phone and both nodes are gone before the schema is dropped (a live node
+    // holding locks would deadlock the DROP).
+    after(async () => {
+      await phone?.stop();
+      await stopAll(nodes, db);
     });
     // The phone talks to the node that survives; messages accepted by the other reach it by NOTIFY.
     const survivor = nodes[1];
     const pairing = await createPairing({ ctx, input: { locationId: loc.id, ttlMs: 600_000 } });
-    const phone = new SimulatedPhone({ server: survivor?.url ?? "", sendDelayMs: 5, deliverDelayMs: 5 });
+    phone = new SimulatedPhone({ server: survivor?.url ?? "", sendDelayMs: 5, deliverDelayMs: 5 });
     await phone.register({ token: pairing.token });
     await phone.start();
-    after(() => phone.stop());
 
     const total = FULL ? 2000 : 200;
     const accepted = new Set<string>();
@@ -135,11 +138,13 @@ describe("faults: two nodes on one PostgreSQL schema [postgres]", {
     }
     assert.equal(accepted.size, total, "every message accepted once, whichever node answered");
     await waitFor(
-      () => accepted.size === new Set(phone.sent.map((m) => m.id).filter((id) => accepted.has(id))).size,
+      () =>
+        accepted.size ===
+        new Set((phone as SimulatedPhone).sent.map((m) => m.id).filter((id) => accepted.has(id))).size,
       60_000,
       "the phone to send every accepted message",
     );
-    const sent = phone.sent.map((m) => m.id).filter((id) => accepted.has(id));
+    const sent = (phone as SimulatedPhone).sent.map((m) => m.id).filter((id) => accepted.has(id));
     const duplicated = sent.length - new Set(sent).size;
     assert.equal(duplicated, 0);
     assert.ok(failovers > 0, "the killed node was really gone");

@@ -127,6 +127,9 @@ forEachDialect("webhook delivery: signed POSTs, retries, 3xx, 410, timeout, fair
     assert.equal(log.attempt_log.length, 1);
     assert.equal(log.attempt_log[0]?.status_code, 200);
     assert.equal(typeof log.attempt_log[0]?.duration_ms, "number");
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(metrics, /mycrmsim_webhook_attempts_total\{outcome="delivered"\} [1-9]/);
+    assert.match(metrics, /mycrmsim_webhook_attempt_duration_seconds_count [1-9]/);
   });
 
   it("message_status: an outbound status change is delivered with the contract's fields", async () => {

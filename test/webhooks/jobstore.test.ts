@@ -221,4 +221,64 @@ forEachDialect("webhook job store", (dialect) => {
     }
     assert.equal(rcv.requests.length, 100, "a delivery was sent twice");
   });
+
+  it("shutdown: a POST that ends within the grace period is recorded; one that does not is handed back, claimable at once", async () => {
+    await t.store.db
+      .updateTable("webhook_deliveries")
+      .set({ status: "failed" })
+      .where("status", "=", "pending")
+      .execute();
+    const rcv = await new Receiver().start();
+    const held: { writeHead(n: number): { end(): void } }[] = [];
+    rcv.handler = (req, res) => {
+      if (req.path.startsWith("/quick")) setTimeout(() => res.writeHead(200).end(), 100);
+      else held.push(res);
+    };
+    const { createEgress } = await import("../../src/egress/index.js");
+    const egress = createEgress({ allowPrivate: true });
+    const options: WebhookOptions = {
+      timeoutMs: 10_000,
+      retryScheduleMs: [60_000],
+      jitter: 0,
+      retryAfterMaxMs: 1000,
+      disableAfterMs: 86_400_000,
+      perEndpoint: 4,
+      concurrency: 8,
+      leaseMs: 60_000,
+      pollMs: 50,
+    };
+    const worker = createDeliveryWorker({
+      store: t.store,
+      clock: systemClock,
+      log: silentLogger,
+      egress,
+      options,
+      graceMs: 400,
+    });
+    try {
+      const [quick] = await queue(await subscription(`${rcv.url}/quick`), 1, Date.now());
+      const [stuck] = await queue(await subscription(`${rcv.url}/stuck`), 1, Date.now());
+      worker.start();
+      await rcv.waitFor(2);
+      assert.equal(worker.inFlight, 2);
+      const t0 = Date.now();
+      await worker.stop();
+      assert.ok(Date.now() - t0 < 2000, "stop waited past its grace period");
+      const q = await repo.deliveries.byId(t.store.db, quick ?? "");
+      assert.equal(q?.status, "delivered");
+      const st = await repo.deliveries.byId(t.store.db, stuck ?? "");
+      assert.equal(st?.status, "pending");
+      assert.equal(st?.lease_until, null, "the unfinished delivery is still leased");
+      // Claimable by another worker right away.
+      const again = await claim(t.store, Date.now(), 10, 4, "next");
+      assert.deepEqual(
+        again.map((d) => d.id),
+        [stuck],
+      );
+    } finally {
+      for (const res of held) res.writeHead(200).end();
+      await egress.close();
+      await rcv.close();
+    }
+  });
 });

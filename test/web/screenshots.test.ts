@@ -72,7 +72,7 @@ forEachDialect("dashboard walkthrough in a real browser", (dialect) => {
     await page.getByRole("link", { name: "Locations", exact: true }).click();
     await page.getByLabel("Name", { exact: true }).fill("Uptown Clinic");
     await page.getByRole("button", { name: "Create location" }).click();
-    await page.waitForURL(`${s.url}/locations`);
+    await page.waitForURL(/\/locations\?done=created$/);
     assert.equal(await page.getByRole("cell", { name: "Uptown Clinic", exact: true }).isVisible(), true);
     await shot(page, "locations");
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { Webhook } from "standardwebhooks";
 import { recordInbound, transitionMessage } from "../../src/messages/index.js";
+import { revokeGrant } from "../../src/oauth/index.js";
 import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
 import { makeApiToken } from "../helpers/oauth.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -45,7 +46,7 @@ forEachDialect("webhook delivery: signed POSTs, retries, 3xx, 410, timeout, fair
   async function fresh() {
     const ctx = ctxFor(s.db.store);
     const loc = (await makeLocation(ctx, userId)).id;
-    const { accessToken } = await makeApiToken(ctx, { userId, locationIds: [loc] });
+    const { accessToken, grantId } = await makeApiToken(ctx, { userId, locationIds: [loc] });
     const api = async (method: string, path: string, body?: unknown) => {
       const r = await fetch(`${s.url}/api/v1${path}`, {
         method,
@@ -78,7 +79,7 @@ forEachDialect("webhook delivery: signed POSTs, retries, 3xx, 410, timeout, fair
         data: Delivery[];
         next_cursor: string | null;
       };
-    return { loc, api, subscribe, inbound, deliveries };
+    return { loc, api, subscribe, inbound, deliveries, grantId };
   }
 
   async function receiver(): Promise<Receiver> {
@@ -301,5 +302,15 @@ forEachDialect("webhook delivery: signed POSTs, retries, 3xx, 410, timeout, fair
     assert.deepEqual(seen, [...seen].sort().reverse());
     assert.deepEqual(new Set(seen), new Set(rcv.requests.map((r) => r.headers["webhook-id"])));
     assert.equal((await f.deliveries(sub.webhook_id, "?status=failed")).data.length, 0);
+  });
+
+  it("an app the user disconnected (grant revoked) gets no more events", async () => {
+    const f = await fresh();
+    const rcv = await receiver();
+    await f.subscribe(`${rcv.url}/revoked`);
+    assert.equal((await f.inbound("before")).deliveries, 1);
+    await rcv.waitFor(1);
+    await revokeGrant({ ctx: ctxFor(s.db.store), input: { userId, grantId: f.grantId } });
+    assert.equal((await f.inbound("after")).deliveries, 0);
   });
 });

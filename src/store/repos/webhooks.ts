@@ -44,15 +44,42 @@ export const subscriptions = {
       .orderBy("id")
       .execute();
   },
-  /** Fan-out targets of one event. */
+  /**
+   * Fan-out targets of one event: active subscriptions whose client the user still authorises for
+   * this location (a live grant naming it, client not disabled) and whose user still belongs to it.
+   * An app the user disconnected stops receiving their messages.
+   */
   async activeFor(db: Db, locationId: string, event: string): Promise<Pick<SubscriptionRow, "id">[]> {
     return db
-      .selectFrom("webhook_subscriptions")
-      .select("id")
-      .where("location_id", "=", locationId)
-      .where("event", "=", event)
-      .where("status", "=", "active")
-      .orderBy("id")
+      .selectFrom("webhook_subscriptions as s")
+      .select("s.id")
+      .where("s.location_id", "=", locationId)
+      .where("s.event", "=", event)
+      .where("s.status", "=", "active")
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("memberships as m")
+            .select("m.user_id")
+            .whereRef("m.user_id", "=", "s.user_id")
+            .whereRef("m.location_id", "=", "s.location_id"),
+        ),
+      )
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("oauth_grants as g")
+            .innerJoin("oauth_clients as c", "c.id", "g.client_id")
+            .select("g.id")
+            .whereRef("g.client_id", "=", "s.client_id")
+            .whereRef("g.user_id", "=", "s.user_id")
+            .where("g.revoked_at", "is", null)
+            .where("c.disabled_at", "is", null)
+            // location_ids is a JSON array of ids; ids are [a-z0-9_] only.
+            .where("g.location_ids", "like", `%"${locationId}"%`),
+        ),
+      )
+      .orderBy("s.id")
       .execute();
   },
   async update(

@@ -34,6 +34,9 @@ const child = spawn(
     "tsx",
     "--test",
     `--test-concurrency=${concurrency}`,
+    // A safety net, not a speed check: a test (or a file kept alive by a leaked server) that hangs
+    // fails after 15 minutes instead of holding CI until its 90-minute limit.
+    `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 900_000}`,
     "--test-reporter=spec",
     "--test-reporter-destination=stdout",
     "--test-reporter=tap",

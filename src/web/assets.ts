@@ -48,3 +48,52 @@ details summary{cursor:pointer;color:var(--brand)}fieldset{border:1px solid var(
 @media (max-width:640px){.pair{grid-template-columns:1fr}}
 @media (max-width:640px){main{padding:1rem}header.top{padding:.6rem 1rem}table{font-size:.9rem}}
 `;
+
+/**
+ * The dashboard's one script, served from /assets/app.js (strict CSP: no inline scripts). Progressive
+ * enhancement only: every page works without it. Elements with `data-live="<url>"` and an id are
+ * refreshed from that URL every few seconds while the tab is visible, except while the user is
+ * typing in them or has changed a form inside them (so phone status and message status update live).
+ */
+export const APP_JS = `
+(function () {
+  "use strict";
+  var INTERVAL = 3000;
+  var dirty = new WeakSet();
+  document.addEventListener("input", function (e) {
+    var f = e.target && e.target.form;
+    if (f) dirty.add(f);
+  });
+  function editing(el) {
+    var a = document.activeElement;
+    if (a && el.contains(a) && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName)) return true;
+    var forms = el.querySelectorAll("form");
+    for (var i = 0; i < forms.length; i++) if (dirty.has(forms[i])) return true;
+    return false;
+  }
+  var busy = false;
+  function tick() {
+    if (busy || document.hidden) return;
+    var regions = document.querySelectorAll("[data-live][id]");
+    if (regions.length === 0) return;
+    var url = regions[0].getAttribute("data-live");
+    if (!url || url.charAt(0) !== "/" || url.charAt(1) === "/") return;
+    busy = true;
+    fetch(url, { credentials: "same-origin", headers: { accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (text) {
+        if (!text) return;
+        var doc = new DOMParser().parseFromString(text, "text/html");
+        for (var i = 0; i < regions.length; i++) {
+          var el = regions[i];
+          var fresh = doc.getElementById(el.id);
+          if (!fresh || editing(el) || fresh.innerHTML === el.innerHTML) continue;
+          el.replaceWith(document.importNode(fresh, true));
+        }
+      })
+      .catch(function () {})
+      .then(function () { busy = false; });
+  }
+  setInterval(tick, INTERVAL);
+})();
+`;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { toAppError, logError } from "../http/errors.js";
 import type { AppDeps } from "../http/deps.js";
-import { APP_CSS } from "./assets.js";
+import { APP_CSS, APP_JS } from "./assets.js";
 import { html } from "./html.js";
 import { page } from "./layout.js";
 import { registerAccountPage } from "./pages/account.js";
@@ -43,6 +43,9 @@ export async function webPlugin(app: FastifyInstance, deps: AppDeps): Promise<vo
   });
   app.get("/assets/app.css", async (_request, reply) =>
     reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(APP_CSS),
+  );
+  app.get("/assets/app.js", async (_request, reply) =>
+    reply.type("text/javascript; charset=utf-8").header("cache-control", "public, max-age=3600").send(APP_JS),
   );
   registerHomePage(app, deps);
   registerAccountPage(app, deps);

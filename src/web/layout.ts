@@ -41,7 +41,7 @@ export function page(o: PageOptions): string {
     : html``;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${o.title} · myCRMSIM</title><link rel="stylesheet" href="/assets/app.css"></head>
+<title>${o.title} · myCRMSIM</title><link rel="stylesheet" href="/assets/app.css"><script src="/assets/app.js" defer></script></head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header class="top"><a class="logo" href="/">my<span>CRM</span>SIM</a>${nav}</header>
 <main id="main" class="${o.narrow ? "narrow" : ""}">

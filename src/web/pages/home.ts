@@ -24,15 +24,15 @@ export function registerHomePage(app: FastifyInstance, deps: AppDeps): void {
     ]);
     const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
     const body = html`<h1>Overview</h1>
-${
-  locations.length === 0
-    ? html`<div class="card"><p>No location yet. <a href="/locations">Create one</a>, then pair a phone to it.</p></div>`
-    : locations.map((l) => {
-        const p = presence[l.id] ?? { online: 0, offline: 0, devices: [] };
-        const s = stats.get(l.id);
-        const stat = (label: string, value: number | string, key: string, href: string, bad = false) =>
-          html`<a class="card stat-card ${bad ? "bad" : ""}" href="${href}" data-stat="${key}"><span class="muted">${label}</span><span class="stat">${value}</span></a>`;
-        return html`<section class="card" data-location="${l.id}" aria-labelledby="h-${l.id}">
+<div id="overview-live" data-live="/">${
+      locations.length === 0
+        ? html`<div class="card"><p>No location yet. <a href="/locations">Create one</a>, then pair a phone to it.</p></div>`
+        : locations.map((l) => {
+            const p = presence[l.id] ?? { online: 0, offline: 0, devices: [] };
+            const s = stats.get(l.id);
+            const stat = (label: string, value: number | string, key: string, href: string, bad = false) =>
+              html`<a class="card stat-card ${bad ? "bad" : ""}" href="${href}" data-stat="${key}"><span class="muted">${label}</span><span class="stat">${value}</span></a>`;
+            return html`<section class="card" data-location="${l.id}" aria-labelledby="h-${l.id}">
 <div class="loc-head"><h2 id="h-${l.id}">${l.name}</h2><span class="muted">${l.role ?? ""} · <span class="mono">${l.id}</span></span></div>
 <div class="stats">
 ${stat("Phones online", `${p.online} / ${p.online + p.offline}`, "online", `/locations/${l.id}/phones`, p.offline > 0 && p.online === 0)}
@@ -44,8 +44,8 @@ ${stat("Webhooks failing", s?.webhooksFailing ?? 0, "webhooks", `/locations/${l.
 </div>
 <h3>Last 7 days <span class="muted">(UTC)</span></h3>
 ${s ? dayChart(s.days, `Messages per day at ${l.name}`) : ""}</section>`;
-      })
-}`;
+          })
+    }</div>`;
     return reply
       .type("text/html; charset=utf-8")
       .send(page({ title: "Overview", user: session.user, current: "overview", csrf, body }));

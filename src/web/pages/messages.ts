@@ -138,10 +138,10 @@ ${STATUSES.map((st) => html`<option value="${st}" ${f.status === st ? "selected"
 <div><label for="f-since">Since (UTC day)</label><input id="f-since" name="since" type="date" value="${f.since}"></div>
 <div class="actions"><button type="submit" class="secondary">Filter</button>
 <a href="/locations/${a.location.id}/messages">Clear</a></div></form>
-${
-  list.data.length === 0
-    ? html`<p class="muted">No messages${f.direction || f.status || f.since || f.number ? " match these filters" : " yet"}.</p>`
-    : html`<table class="messages"><thead><tr><th>When</th><th>Direction</th><th>Number</th><th>Message</th><th>Status</th></tr></thead><tbody>
+<div id="messages-live" data-live="/locations/${a.location.id}/messages${filterQuery(f, f.cursor)}">${
+      list.data.length === 0
+        ? html`<p class="muted">No messages${f.direction || f.status || f.since || f.number ? " match these filters" : " yet"}.</p>`
+        : html`<table class="messages"><thead><tr><th>When</th><th>Direction</th><th>Number</th><th>Message</th><th>Status</th></tr></thead><tbody>
 ${list.data.map(
   (
     m,
@@ -150,14 +150,14 @@ ${list.data.map(
 <td>${(m.message ?? "").length > 80 ? `${(m.message ?? "").slice(0, 80)}…` : (m.message ?? "")}${m.attachments.length ? html` <span class="badge">${m.attachments.length} attachment(s)</span>` : ""}</td>
 <td>${statusBadge(m.status)}${m.error ? html`<div class="muted">${m.error}</div>` : ""}</td></tr>`,
 )}</tbody></table>`
-}
+    }
 <nav class="pager" aria-label="Pages">${
       f.cursor ? html`<a href="/locations/${a.location.id}/messages${filterQuery(f)}">Newest</a>` : ""
     }${
       list.next_cursor
         ? html`<a href="/locations/${a.location.id}/messages${filterQuery(f, list.next_cursor)}">Older →</a>`
         : ""
-    }</nav></div>`;
+    }</nav></div></div>`;
     return reply
       .code(error?.status ?? 200)
       .type("text/html; charset=utf-8")
@@ -220,7 +220,7 @@ ${list.data.map(
       });
       const body = html`${locationHeader(a, "messages", "Message")}
 <p><a href="/locations/${a.location.id}/messages">← All messages</a></p>
-<div class="card"><dl class="kv"><dt>Id</dt><dd class="mono">${m.id}</dd>
+<div class="card" id="message-live" data-live="/locations/${a.location.id}/messages/${m.id}"><dl class="kv"><dt>Id</dt><dd class="mono">${m.id}</dd>
 <dt>Direction</dt><dd>${m.direction === "outbound" ? "Sent by us" : "Received"}</dd>
 <dt>${m.direction === "outbound" ? "To" : "From"}</dt><dd class="mono">${m.phone}</dd>
 <dt>Status</dt><dd>${statusBadge(m.status)}${m.error ? html` <span class="muted">${m.error}</span>` : ""}</dd>

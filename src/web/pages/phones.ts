@@ -86,6 +86,7 @@ export function registerPhonePages(app: FastifyInstance, deps: AppDeps): void {
     const online = phones.filter((p) => p.online).length;
     const body = html`${locationHeader(a, "phones", "Phones")}
 ${opts.pairing ? await pairingPanel(deps, opts.pairing, a.location.id) : ""}
+<div id="phones-live" data-live="/locations/${a.location.id}/phones">
 <div class="grid">
 <div class="card"><div class="muted">Phones online</div><div class="stat" data-testid="online-count">${online} / ${phones.length}</div></div>
 <div class="card"><div class="muted">Messages waiting for a phone</div><div class="stat">${queued}</div></div>
@@ -122,7 +123,7 @@ ${err ? html`<p class="flash error" role="alert">${err.text}</p>` : ""}
 <form method="post" action="/locations/${a.location.id}/phones/${p.id}/remove" class="actions"><input type="hidden" name="_csrf" value="${csrf}">
 <button type="submit" class="danger">Unpair ${p.name}</button><span class="muted">Its token stops working at once; it needs a new pairing to come back.</span></form></div>`;
       })
-}`;
+}</div>`;
     const general = opts.error && !opts.error.deviceId ? opts.error : undefined;
     return reply
       .code(opts.error?.status ?? 200)

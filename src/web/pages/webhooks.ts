@@ -50,20 +50,20 @@ export function registerWebhookPages(app: FastifyInstance, deps: AppDeps): void 
       subs.map((s) => listDeliveries({ ctx, input: { owner: ownerOf(a, s), id: s.id, limit: 10 } })),
     );
     const body = html`${locationHeader(a, "webhooks", "Webhooks")}
-${
-  subs.length === 0
-    ? html`<div class="card"><p class="muted">No webhook subscription. Apps subscribe through the API
+<div id="webhooks-live" data-live="/locations/${a.location.id}/webhooks">${
+      subs.length === 0
+        ? html`<div class="card"><p class="muted">No webhook subscription. Apps subscribe through the API
 (<span class="mono">POST /api/v1/webhooks/subscribe</span>) after you connect them; Make, Zapier and n8n do it for you.</p></div>`
-    : subs.map((s, i) => {
-        const log = logs[i]?.data ?? [];
-        return html`<div class="card" data-webhook="${s.id}"><div class="loc-head"><h2><span class="mono">${s.event}</span> → <span class="mono">${s.targetUrl}</span></h2>
+        : subs.map((s, i) => {
+            const log = logs[i]?.data ?? [];
+            return html`<div class="card" data-webhook="${s.id}"><div class="loc-head"><h2><span class="mono">${s.event}</span> → <span class="mono">${s.targetUrl}</span></h2>
 <span>${
-          s.status === "active"
-            ? s.failing_since
-              ? html`<span class="badge warn">failing since ${when(s.failing_since)}</span>`
-              : html`<span class="badge ok">active</span>`
-            : html`<span class="badge bad">${s.status}${s.status_reason ? ` (${s.status_reason})` : ""}</span>`
-        }</span></div>
+              s.status === "active"
+                ? s.failing_since
+                  ? html`<span class="badge warn">failing since ${when(s.failing_since)}</span>`
+                  : html`<span class="badge ok">active</span>`
+                : html`<span class="badge bad">${s.status}${s.status_reason ? ` (${s.status_reason})` : ""}</span>`
+            }</span></div>
 <p class="muted">By ${s.client_name} · <span class="mono">${s.id}</span> · since ${when(s.created_at)}</p>
 ${
   log.length === 0
@@ -81,8 +81,8 @@ ${log.map((d) => {
 ${SINCE.map((o) => html`<option value="${o.value}" ${o.value === "24h" ? "selected" : ""}>${o.label}</option>`)}</select></div>
 <div class="checks"><label><input type="checkbox" name="include_delivered" value="1"> also those already delivered</label></div>
 <div class="actions"><button type="submit" class="secondary">${s.status === "active" ? "Replay" : "Re-enable and replay"}</button></div></form></div>`;
-      })
-}`;
+          })
+    }</div>`;
     return reply
       .code(opts.error?.status ?? 200)
       .type("text/html; charset=utf-8")

@@ -70,6 +70,8 @@ export interface Config {
   webhookConcurrency: number;
   /** Webhooks: fallback poll interval of the delivery worker (wake-ups normally follow the commit). */
   webhookPollMs: number;
+  /** Webhooks: finished deliveries and their attempt logs are kept this many days (log and replay). */
+  webhookRetentionDays: number;
 }
 
 type Source = Record<string, string | undefined>;
@@ -202,6 +204,7 @@ export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config
     webhookEndpointConcurrency: int("WEBHOOK_ENDPOINT_CONCURRENCY", 4, 1, 100) ?? 4,
     webhookConcurrency: int("WEBHOOK_CONCURRENCY", 64, 1, 10_000) ?? 64,
     webhookPollMs: int("WEBHOOK_POLL_MS", 1000, 10, 60_000) ?? 1000,
+    webhookRetentionDays: int("WEBHOOK_RETENTION_DAYS", 30, 1, 3650) ?? 30,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -6,7 +6,7 @@ import type { AppDeps } from "../http/deps.js";
 import { removeExpiredIdempotencyKeys } from "../messages/index.js";
 import { removeExpiredOAuthRecords } from "../oauth/index.js";
 import { accounts } from "../store/repos/index.js";
-import { createDeliveryWorker, webhookOptions } from "../webhooks/index.js";
+import { createDeliveryWorker, removeOldDeliveries, webhookOptions } from "../webhooks/index.js";
 import { type BackgroundJob, intervalJob } from "./runner.js";
 
 export type { BackgroundJob } from "./runner.js";
@@ -68,7 +68,8 @@ export function buildJobs(
     },
   };
   // Housekeeping: expired OAuth codes/tokens, drained rate buckets, old sign-in failure counters and
-  // expired idempotency records; batches of CLEANUP_BATCH, again at once while a table has more.
+  // expired idempotency records and finished webhook deliveries past WEBHOOK_RETENTION_DAYS; batches
+  // of CLEANUP_BATCH, again at once while a table has more.
   // (Expired phone pairings go with the device-queue job, expired sessions with session-cleanup.)
   const cleanup = intervalJob(
     "cleanup",
@@ -80,6 +81,10 @@ export function buildJobs(
         await removeExpiredOAuthRecords({ ctx, input }),
         await removeStaleSigninAttempts({ ctx, input }),
         await removeExpiredIdempotencyKeys({ ctx, input }),
+        await removeOldDeliveries({
+          ctx,
+          input: { ...input, retentionMs: deps.config.webhookRetentionDays * 86_400_000 },
+        }),
       ];
       const removed = results.reduce((a, r) => a + r.removed, 0);
       if (removed > 0) log.info({ job: "cleanup", removed }, "removed expired records");

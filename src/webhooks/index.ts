@@ -14,6 +14,7 @@ export {
   unsubscribe,
 } from "./manage-subscriptions.js";
 export { type WebhookOptions, webhookOptions } from "./options.js";
+export { removeOldDeliveries } from "./purge-deliveries.js";
 export type { DeliveryView, SubscriptionView } from "./presenters.js";
 export { replayDeliveries } from "./replay.js";
 export { decide, retryAfterMs } from "./retry-policy.js";

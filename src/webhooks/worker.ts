@@ -63,6 +63,15 @@ export function createDeliveryWorker(deps: {
     [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
   );
 
+  const gaveUp = deps.metrics?.counter(
+    "mycrmsim_webhook_deliveries_failed_total",
+    "Webhook deliveries given up after the whole retry schedule",
+  );
+  const endpointChanges = deps.metrics?.counter(
+    "mycrmsim_webhook_endpoint_changes_total",
+    "Webhook subscriptions disabled (failing for too long) or removed (410 Gone) by delivery",
+    ["change"],
+  );
   const record = (r: AttemptResult) => {
     const outcome =
       r.outcome.kind === "delivered"
@@ -76,6 +85,8 @@ export function createDeliveryWorker(deps: {
             : "http_error";
     attemptsTotal?.inc({ outcome });
     attemptSeconds?.observe(r.durationMs / 1000);
+    if (r.outcome.kind === "exhausted") gaveUp?.inc();
+    if (r.endpoint) endpointChanges?.inc({ change: r.endpoint });
   };
 
   /**

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { systemClock } from "../../src/core/clock.js";
+import { ManualClock, systemClock } from "../../src/core/clock.js";
 import { newId } from "../../src/core/ids.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { openPostgresStore } from "../../src/store/postgres.js";
 import { webhooks as repo } from "../../src/store/repos/index.js";
 import type { Store } from "../../src/store/types.js";
-import { createDeliveryWorker, type WebhookOptions } from "../../src/webhooks/index.js";
+import { createDeliveryWorker, removeOldDeliveries, type WebhookOptions } from "../../src/webhooks/index.js";
 import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
 import { forEachDialect, makeTestStore, PG_URL, type TestStore } from "../helpers/store.js";
 import { Receiver } from "./receiver.js";
@@ -280,5 +280,35 @@ forEachDialect("webhook job store", (dialect) => {
       await egress.close();
       await rcv.close();
     }
+  });
+
+  it("retention: finished deliveries older than the window go with their attempts; pending ones stay", async () => {
+    const a = await subscription();
+    const [oldDone, oldPending, newDone] = [...(await queue(a, 2, 1_000)), ...(await queue(a, 1, 5_000_000))];
+    for (const id of [oldDone, newDone]) {
+      await t.store.db
+        .updateTable("webhook_deliveries")
+        .set({ status: "delivered" })
+        .where("id", "=", id ?? "")
+        .execute();
+      await repo.attempts.insert(t.store.db, {
+        delivery_id: id ?? "",
+        subscription_id: a,
+        attempt: 1,
+        started_at: 1,
+        duration_ms: 1,
+        status_code: 200,
+        error: null,
+        response_body: "ok",
+      });
+    }
+    const ctx = ctxFor(t.store, new ManualClock(5_000_000 + 1000));
+    const r = await removeOldDeliveries({ ctx, input: { limit: 1000, retentionMs: 1_000_000 } });
+    assert.ok(r.removed >= 1);
+    assert.equal(await repo.deliveries.byId(t.store.db, oldDone ?? ""), undefined);
+    assert.equal((await repo.attempts.forDeliveries(t.store.db, [oldDone ?? ""])).length, 0);
+    assert.equal((await repo.deliveries.byId(t.store.db, oldPending ?? ""))?.status, "pending");
+    assert.equal((await repo.deliveries.byId(t.store.db, newDone ?? ""))?.status, "delivered");
+    assert.equal((await repo.attempts.forDeliveries(t.store.db, [newDone ?? ""])).length, 1);
   });
 });

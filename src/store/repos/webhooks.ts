@@ -343,6 +343,25 @@ export const deliveries = {
       .execute();
   },
 
+  /**
+   * Retention: delete finished deliveries (delivered or failed) created before `before`, at most
+   * `limit` at a time; their attempts go with them. Returns how many were deleted.
+   */
+  async purgeFinished(db: Db, before: number, limit: number): Promise<number> {
+    const ids = await db
+      .selectFrom("webhook_deliveries")
+      .select("id")
+      .where("created_at", "<", before)
+      .where("status", "in", ["delivered", "failed"])
+      .limit(limit)
+      .execute();
+    if (ids.length === 0) return 0;
+    const list = ids.map((r) => r.id);
+    await db.deleteFrom("webhook_delivery_attempts").where("delivery_id", "in", list).execute();
+    const r = await db.deleteFrom("webhook_deliveries").where("id", "in", list).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+
   /** Stop everything still pending for a subscription (it was removed or disabled). */
   async failPending(db: Db, subscriptionId: string, error: string, now: number): Promise<number> {
     const r = await db

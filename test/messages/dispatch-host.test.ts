@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
-import { after, before, it } from "node:test";
+import { after, it } from "node:test";
 import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
 import { makeApiToken } from "../helpers/oauth.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";

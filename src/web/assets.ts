@@ -52,13 +52,12 @@ details summary{cursor:pointer;color:var(--brand)}fieldset{border:1px solid var(
 /**
  * The dashboard's one script, served from /assets/app.js (strict CSP: no inline scripts). Progressive
  * enhancement only: every page works without it. Elements with `data-live="<url>"` and an id are
- * refreshed from that URL every few seconds while the tab is visible, except while the user is
+ * refreshed from that URL every `data-every` seconds (default 3) while the tab is visible, except while the user is
  * typing in them or has changed a form inside them (so phone status and message status update live).
  */
 export const APP_JS = `
 (function () {
   "use strict";
-  var INTERVAL = 3000;
   var dirty = new WeakSet();
   document.addEventListener("input", function (e) {
     var f = e.target && e.target.form;
@@ -72,10 +71,14 @@ export const APP_JS = `
     return false;
   }
   var busy = false;
+  var last = 0;
   function tick() {
     if (busy || document.hidden) return;
     var regions = document.querySelectorAll("[data-live][id]");
     if (regions.length === 0) return;
+    var every = Number(regions[0].getAttribute("data-every")) || 3;
+    if (Date.now() - last < every * 1000 - 100) return;
+    last = Date.now();
     var url = regions[0].getAttribute("data-live");
     if (!url || url.charAt(0) !== "/" || url.charAt(1) === "/") return;
     busy = true;
@@ -94,6 +97,6 @@ export const APP_JS = `
       .catch(function () {})
       .then(function () { busy = false; });
   }
-  setInterval(tick, INTERVAL);
+  setInterval(tick, 1000);
 })();
 `;

@@ -90,6 +90,9 @@ forEachDialect("messages page", (dialect) => {
     const id = /sent=(msg_[0-9a-z]+)/.exec(to)?.[1] ?? "";
     const list = await (await c.get(to)).text();
     assert.match(list, new RegExp(`Message ${id} queued`));
+    // Only a message id makes it into the notice.
+    const spoof = await (await c.get(`/locations/${locationId}/messages?done=sent&sent=Call+0800`)).text();
+    assert.doesNotMatch(spoof, /Call 0800/);
     assert.match(
       list,
       /<td class="mono">\+14155552671<\/td>\s*<td>Your appointment is tomorrow at 10:00<\/td>\s*<td><span class="badge warn">queued/,

@@ -7,6 +7,7 @@ import { launchBrowser } from "../helpers/browser.js";
 import { waitFor } from "../helpers/phone.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { forEachDialect } from "../helpers/store.js";
+import { Receiver } from "../webhooks/receiver.js";
 
 const REDIRECT = "http://127.0.0.1:9/cb";
 const PASSWORD = "a very long password";
@@ -152,7 +153,7 @@ forEachDialect("dashboard walkthrough in a real browser", (dialect) => {
       redirect_uri: REDIRECT,
       response_type: "code",
       state: "st-123",
-      scope: "locations:read messages:send",
+      scope: "locations:read messages:send webhooks:write",
     }).toString();
     await page.goto(authorize.toString());
     assert.match((await page.textContent("h1")) ?? "", /Make\.com/);
@@ -177,6 +178,30 @@ forEachDialect("dashboard walkthrough in a real browser", (dialect) => {
       (await fetch(`${s.url}/api/v1/me`, { headers: { authorization: `Bearer ${access}` } })).status;
     assert.equal(await me(), 200);
 
+    // The app subscribes to inbound SMS; one arrives; the location's Webhooks tab shows the delivery.
+    const receiver = await new Receiver().start();
+    try {
+      const sub = await fetch(`${s.url}/api/v1/webhooks/subscribe`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${access}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          targetUrl: `${receiver.url}/make/hook`,
+          event: "new_message",
+          locationId: locationPath.split("/").pop(),
+        }),
+      });
+      assert.equal(sub.status, 200);
+      assert.equal(await phone.receive("+14155552671", "Running 5 minutes late, sorry!"), 200);
+      await receiver.waitFor(1);
+      await page.goto(`${s.url}${locationPath}/webhooks`);
+      const hook = page.locator("[data-webhook]", { hasText: "/make/hook" });
+      await hook.getByText("delivered", { exact: true }).waitFor({ timeout: 10_000 });
+      assert.equal(await hook.getByText("By Make.com").isVisible(), true);
+      await shot(page, "webhooks");
+    } finally {
+      await receiver.close();
+    }
+
     // The connected app, then Disconnect: its token stops working.
     await page.goto(`${s.url}/integrations`);
     const app = page.locator("tr", { hasText: "Make.com" });
@@ -193,7 +218,7 @@ forEachDialect("dashboard walkthrough in a real browser", (dialect) => {
     const uptown = page.locator("section", { hasText: "Uptown Clinic" });
     assert.equal(await uptown.locator('[data-stat="online"] .stat').textContent(), "1 / 1");
     assert.equal(await uptown.locator('[data-stat="sent"] .stat').textContent(), "1");
-    assert.equal(await uptown.locator('[data-stat="received"] .stat').textContent(), "1");
+    assert.equal(await uptown.locator('[data-stat="received"] .stat').textContent(), "2");
     await shot(page, "overview", true);
     await page.goto(`${s.url}/admin/apps`);
     await shot(page, "admin-apps");

@@ -24,7 +24,7 @@ export function registerHomePage(app: FastifyInstance, deps: AppDeps): void {
     ]);
     const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
     const body = html`<h1>Overview</h1>
-<div id="overview-live" data-live="/">${
+<div id="overview-live" data-live="/" data-every="15">${
       locations.length === 0
         ? html`<div class="card"><p>No location yet. <a href="/locations">Create one</a>, then pair a phone to it.</p></div>`
         : locations.map((l) => {

@@ -112,7 +112,11 @@ export function registerMessagePages(app: FastifyInstance, deps: AppDeps): void 
       error ??= formError(err);
     }
     const q = request.query as Record<string, unknown>;
-    const sent = q?.done === "sent" && typeof q.sent === "string" ? q.sent : undefined;
+    // Only an id goes into the notice: a link cannot make this page say something else.
+    const sent =
+      q?.done === "sent" && typeof q.sent === "string" && /^msg_[0-9a-z]{10,40}$/.test(q.sent)
+        ? q.sent
+        : undefined;
     const s = opts.send ?? { phone: "", message: "" };
     const body = html`${locationHeader(a, "messages", "Messages")}
 <div class="card"><h2>Send a test SMS</h2>

@@ -50,7 +50,7 @@ export function registerWebhookPages(app: FastifyInstance, deps: AppDeps): void 
       subs.map((s) => listDeliveries({ ctx, input: { owner: ownerOf(a, s), id: s.id, limit: 10 } })),
     );
     const body = html`${locationHeader(a, "webhooks", "Webhooks")}
-<div id="webhooks-live" data-live="/locations/${a.location.id}/webhooks">${
+<div id="webhooks-live" data-live="/locations/${a.location.id}/webhooks" data-every="10">${
       subs.length === 0
         ? html`<div class="card"><p class="muted">No webhook subscription. Apps subscribe through the API
 (<span class="mono">POST /api/v1/webhooks/subscribe</span>) after you connect them; Make, Zapier and n8n do it for you.</p></div>`

@@ -64,17 +64,17 @@ forEachDialect("webhook delivery figures", (dialect) => {
     );
   });
 
-  it("burst: 500 inbound messages, 2 subscriptions", async () => {
+  it("burst: 300 inbound messages, 2 subscriptions", async () => {
     const start = rcv.requests.length;
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: 500 }, () => inbound()));
+    await Promise.all(Array.from({ length: 300 }, () => inbound()));
     const committed = performance.now() - t0;
-    await rcv.waitFor(start + 1000, 60_000);
+    await rcv.waitFor(start + 600, 60_000);
     const total = performance.now() - t0;
     process.stdout.write(
-      `# ${dialect}: burst of 500 (1000 deliveries) committed in ${committed.toFixed(0)} ms, delivered in ${total.toFixed(0)} ms (${((1000 / total) * 1000).toFixed(0)} deliveries/s)\n`,
+      `# ${dialect}: burst of 300 (600 deliveries) committed in ${committed.toFixed(0)} ms, delivered in ${total.toFixed(0)} ms (${((600 / total) * 1000).toFixed(0)} deliveries/s)\n`,
     );
     const ids = rcv.requests.slice(start).map((r) => r.headers["webhook-id"]);
-    assert.equal(new Set(ids).size, 1000);
+    assert.equal(new Set(ids).size, 600);
   });
 });

@@ -73,6 +73,7 @@ export async function attemptDelivery({
 
   return bookkeeping(ctx, async (db) => {
     const tx = withDb(ctx, db);
+    await repo.subscriptions.lock(tx.db, d.subscription_id);
     await repo.attempts.insert(tx.db, {
       delivery_id: d.id,
       subscription_id: d.subscription_id,

@@ -25,6 +25,7 @@ export async function visibleSubscription(db: Db, owner: Owner, id: string): Pro
 
 /** Mark a subscription removed and stop what it still had queued. */
 export async function removeRow(db: Db, s: SubscriptionRow, reason: string, now: number): Promise<void> {
+  // The UPDATE takes the subscription's row lock before any delivery row (the one lock order).
   await repo.subscriptions.update(db, s.id, { status: "removed", status_reason: reason, updated_at: now });
   await repo.deliveries.failPending(db, s.id, `subscription removed (${reason})`, now);
 }

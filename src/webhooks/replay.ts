@@ -20,6 +20,7 @@ export async function replayDeliveries({
   return inTransaction(ctx, async (tx) => {
     const now = tx.clock.now();
     const sub = await visibleSubscription(tx.db, input.owner, input.id);
+    await repo.subscriptions.lock(tx.db, sub.id);
     if (sub.status !== "active") {
       await repo.subscriptions.update(tx.db, sub.id, {
         status: "active",

@@ -3,6 +3,7 @@ import { after, before, it } from "node:test";
 import { Webhook } from "standardwebhooks";
 import { recordInbound, transitionMessage } from "../../src/messages/index.js";
 import { revokeGrant } from "../../src/oauth/index.js";
+import { webhooks as repo } from "../../src/store/repos/index.js";
 import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
 import { makeApiToken } from "../helpers/oauth.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -312,5 +313,34 @@ forEachDialect("webhook delivery: signed POSTs, retries, 3xx, 410, timeout, fair
     await rcv.waitFor(1);
     await revokeGrant({ ctx: ctxFor(s.db.store), input: { userId, grantId: f.grantId } });
     assert.equal((await f.inbound("after")).deliveries, 0);
+  });
+
+  it("deleting a subscription stops its pending retries; subscribing again brings the same one back", async () => {
+    const f = await fresh();
+    const rcv = await receiver();
+    rcv.handler = (_req, res) => {
+      res.writeHead(503).end();
+    };
+    const sub = await f.subscribe(`${rcv.url}/deleted`);
+    await f.inbound("will not be retried");
+    await rcv.waitFor(1);
+    const del = await f.api("DELETE", `/webhooks/${sub.webhook_id}`);
+    assert.equal(del.status, 200);
+    const [row] = await repo.deliveries.listForSubscription(s.db.store.db, {
+      subscriptionId: sub.webhook_id,
+      limit: 10,
+    });
+    // The first attempt may still be settling when DELETE lands; either way it ends failed, unsent again.
+    await eventually(
+      async () => (await repo.deliveries.byId(s.db.store.db, row?.id ?? ""))?.status === "failed",
+    );
+    const sent = rcv.requests.length;
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(rcv.requests.length, sent, "a removed subscription was retried");
+    assert.equal((await f.inbound("after delete")).deliveries, 0);
+    const again = await f.subscribe(`${rcv.url}/deleted`);
+    assert.equal(again.webhook_id, sub.webhook_id);
+    assert.equal(again.secret, sub.secret);
+    assert.equal((await f.inbound("back again")).deliveries, 1);
   });
 });

@@ -89,6 +89,14 @@ export const subscriptions = {
   ): Promise<void> {
     await db.updateTable("webhook_subscriptions").set(patch).where("id", "=", id).execute();
   },
+  /**
+   * Take the subscription's row lock (PostgreSQL; SQLite transactions are serialised anyway). Every
+   * transaction that changes a subscription and its deliveries takes this first: one lock order.
+   */
+  async lock(db: Db, id: string): Promise<void> {
+    if (!isPostgres(db)) return;
+    await db.selectFrom("webhook_subscriptions").select("id").where("id", "=", id).forNoKeyUpdate().execute();
+  },
   /** Start a failure streak unless one is running (a success ends it). */
   async markFailing(db: Db, id: string, now: number): Promise<void> {
     await db
@@ -194,11 +202,13 @@ export const deliveries = {
       .orderBy("next_attempt_at")
       .orderBy("id")
       .limit(window)
-      .$if(pg, (qb) => qb.forUpdate().skipLocked())
       .execute();
     const more = candidates.length === window;
     if (candidates.length === 0) return { rows: [], more: false };
 
+    // Lock order, everywhere: the subscription row, then its deliveries (no deadlocks with settles,
+    // unsubscribe, disable or replay, which all take the subscription first). NO KEY UPDATE does not
+    // block the outbox inserts, whose foreign key only takes KEY SHARE.
     const subIds = [...new Set(candidates.map((r) => r.subscription_id))].sort();
     const active = await db
       .selectFrom("webhook_subscriptions")
@@ -206,9 +216,31 @@ export const deliveries = {
       .where("id", "in", subIds)
       .where("status", "=", "active")
       .orderBy("id")
-      .$if(pg, (qb) => qb.forUpdate())
+      .$if(pg, (qb) => qb.forNoKeyUpdate())
       .execute();
     const activeById = new Map(active.map((s) => [s.id, s]));
+    // PostgreSQL: lock the candidates now, skipping any another claimer holds; those that stopped
+    // being due while we waited for the subscription locks drop out.
+    const lockable = pg
+      ? new Set(
+          (
+            await db
+              .selectFrom("webhook_deliveries")
+              .select("id")
+              .where(
+                "id",
+                "in",
+                candidates.map((c) => c.id),
+              )
+              .where("status", "=", "pending")
+              .where("next_attempt_at", "<=", q.now)
+              .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", q.now)]))
+              .forUpdate()
+              .skipLocked()
+              .execute()
+          ).map((r) => r.id),
+        )
+      : undefined;
     const room = new Map(subIds.map((id) => [id, q.perEndpoint]));
     for (const r of await inflight(subIds)) room.set(r.subscription_id, q.perEndpoint - Number(r.n));
 
@@ -216,7 +248,7 @@ export const deliveries = {
     for (const c of candidates) {
       if (chosen.length >= q.limit) break;
       const left = room.get(c.subscription_id) ?? 0;
-      if (!activeById.has(c.subscription_id) || left <= 0) continue;
+      if (!activeById.has(c.subscription_id) || left <= 0 || (lockable && !lockable.has(c.id))) continue;
       room.set(c.subscription_id, left - 1);
       chosen.push(c.id);
     }

@@ -16,6 +16,8 @@ export interface PageOptions {
   /** Narrow centred column (sign-in, consent, setup). */
   narrow?: boolean;
   flash?: { kind: "ok" | "error"; text: string };
+  /** The page has `data-live` regions: load /assets/app.js, which keeps them up to date. */
+  live?: boolean;
 }
 
 const NAV: { key: string; href: string; label: string; admin?: boolean }[] = [
@@ -41,7 +43,7 @@ export function page(o: PageOptions): string {
     : html``;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${o.title} · myCRMSIM</title><link rel="stylesheet" href="/assets/app.css"><script src="/assets/app.js" defer></script></head>
+<title>${o.title} · myCRMSIM</title><link rel="stylesheet" href="/assets/app.css">${o.live ? html`<script src="/assets/app.js" defer></script>` : ""}</head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header class="top"><a class="logo" href="/">my<span>CRM</span>SIM</a>${nav}</header>
 <main id="main" class="${o.narrow ? "narrow" : ""}">

@@ -48,6 +48,6 @@ ${s ? dayChart(s.days, `Messages per day at ${l.name}`) : ""}</section>`;
     }</div>`;
     return reply
       .type("text/html; charset=utf-8")
-      .send(page({ title: "Overview", user: session.user, current: "overview", csrf, body }));
+      .send(page({ title: "Overview", user: session.user, current: "overview", csrf, body, live: true }));
   });
 }

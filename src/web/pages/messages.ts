@@ -170,6 +170,7 @@ ${list.data.map(
           title: `Messages · ${a.location.name}`,
           user: a.session.user,
           current: "messages",
+          live: true,
           csrf,
           body,
           flash: error
@@ -235,9 +236,16 @@ ${m.attachments.length ? html`<h2>Attachments</h2><ul>${m.attachments.map((u) =>
 <h2>History</h2><table><thead><tr><th>When</th><th>Status</th><th>By</th><th>Note</th></tr></thead><tbody>
 ${m.history.map((h) => html`<tr><td>${when(h.at)}</td><td>${statusBadge(h.status)}</td><td>${h.source}</td><td>${h.error ?? ""}</td></tr>`)}
 </tbody></table></div>`;
-      return reply
-        .type("text/html; charset=utf-8")
-        .send(page({ title: `Message ${m.id}`, user: a.session.user, current: "messages", csrf, body }));
+      return reply.type("text/html; charset=utf-8").send(
+        page({
+          title: `Message ${m.id}`,
+          user: a.session.user,
+          current: "messages",
+          csrf,
+          body,
+          live: true,
+        }),
+      );
     },
   );
 }

@@ -134,6 +134,7 @@ ${err ? html`<p class="flash error" role="alert">${err.text}</p>` : ""}
           title: `Phones · ${a.location.name}`,
           user: a.session.user,
           current: "phones",
+          live: true,
           csrf,
           body,
           flash: general

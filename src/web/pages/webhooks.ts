@@ -91,6 +91,7 @@ ${SINCE.map((o) => html`<option value="${o.value}" ${o.value === "24h" ? "select
           title: `Webhooks · ${a.location.name}`,
           user: a.session.user,
           current: "integrations",
+          live: true,
           csrf,
           body,
           flash: opts.error

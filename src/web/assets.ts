@@ -43,7 +43,7 @@ tr.just-sent{background:#eef2ff}p.body{white-space:pre-wrap}
 a.stat-card{display:flex;flex-direction:column;text-decoration:none;color:var(--ink);margin:0;padding:.8rem 1rem}a.stat-card:hover{border-color:var(--brand)}
 a.stat-card.bad .stat{color:var(--bad)}h3{font-size:1rem;margin:1rem 0 .4rem}
 .card>:first-child,.card>.loc-head:first-child h2{margin-top:0}td time,td.nowrap{white-space:nowrap}td.mono{word-break:normal;white-space:nowrap}
-td ul{margin:0;padding-left:1.1rem}
+td ul{margin:0;padding-left:1.1rem}ol.attempts{margin:.3rem 0;padding-left:1.2rem;font-size:.85rem;white-space:nowrap}
 details summary{cursor:pointer;color:var(--brand)}fieldset{border:1px solid var(--line);border-radius:8px;padding:.5rem 1rem 1rem;margin:.8rem 0}
 @media (max-width:640px){.pair{grid-template-columns:1fr}.qr{max-width:240px}dl.kv{grid-template-columns:1fr;gap:.1rem}dl.kv dd{margin-bottom:.4rem}header.top nav{order:3;flex-basis:100%;gap:.4rem 1rem}}
 @media (max-width:640px){main{padding:1rem}header.top{padding:.6rem 1rem}table{font-size:.9rem}}

@@ -76,6 +76,10 @@ forEachDialect("members page", (dialect) => {
     });
     assert.equal(tries.status, 403);
     assert.match(await tries.text(), /Only an owner/);
+    // A member works with the location's phones, messages and webhooks.
+    for (const tab of ["phones", "messages", "webhooks"]) {
+      assert.equal((await memberClient.get(`/locations/${locationId}/${tab}`)).status, 200, tab);
+    }
   });
 
   it("bad input is shown in the form, never a 500", async () => {

@@ -119,7 +119,12 @@ forEachDialect("webhooks page", (dialect) => {
       new RegExp(`<span class="mono">new_message</span> → <span class="mono">${rcv.url}/hook</span>`),
     );
     assert.match(failing, /By n8n \(test\)/);
-    assert.match(failing, /<span class="badge bad">failed<\/span><\/td><td>2<\/td>\s*<td>500 /);
+    assert.match(failing, /<span class="badge bad">failed<\/span><\/td><td><details><summary>2<\/summary>/);
+    // Each attempt: when, the answer's status code, how long it took.
+    assert.equal(
+      (failing.match(/ UTC<\/time>: 500 <span class="muted">HTTP 500<\/span> · \d+ ms<\/li>/g) ?? []).length,
+      2,
+    );
     assert.match(failing, /<td>\d+ ms<\/td>/);
     const csrf = await c.csrf(`/locations/${locationId}/webhooks`);
     const bad = await c.post(`/locations/${locationId}/webhooks/${webhookId}/replay`, {

@@ -71,7 +71,14 @@ ${
     : html`<table><thead><tr><th>Created</th><th>Event</th><th>Status</th><th>Attempts</th><th>Last answer</th><th>Latency</th><th>Next try</th></tr></thead><tbody>
 ${log.map((d) => {
   const last = d.attempt_log[d.attempt_log.length - 1];
-  return html`<tr><td>${when(d.created_at)}</td><td class="mono">${d.event}</td><td>${deliveryBadge(d)}</td><td>${d.attempts}</td>
+  return html`<tr><td>${when(d.created_at)}</td><td class="mono">${d.event}</td><td>${deliveryBadge(d)}</td><td>${
+    d.attempt_log.length === 0
+      ? d.attempts
+      : html`<details><summary>${d.attempts}</summary><ol class="attempts">${d.attempt_log.map(
+          (t) =>
+            html`<li>${when(t.started_at)}: ${t.status_code ?? "no answer"}${t.error ? html` <span class="muted">${t.error}</span>` : ""} · ${t.duration_ms} ms</li>`,
+        )}</ol></details>`
+  }</td>
 <td>${d.last_status_code ?? ""}${d.last_error ? html` <span class="muted">${d.last_error}</span>` : ""}</td>
 <td>${last ? `${last.duration_ms} ms` : ""}</td><td>${when(d.next_attempt_at)}</td></tr>`;
 })}</tbody></table>`

@@ -56,6 +56,9 @@ forEachDialect("phones page", (dialect) => {
     assert.equal(r.headers.get("cache-control"), "no-store");
     const text = await r.text();
     assert.match(text, /<svg role="img" aria-label="QR code of the pairing token"/);
+    // Strict CSP holds: no inline script or style (the QR code is plain SVG), the page cannot be framed.
+    assert.doesNotMatch(text, /style=|<script>|<script(?![^>]*src="\/assets\/app\.js")/);
+    assert.equal(r.headers.get("x-frame-options"), "DENY");
     assert.match(text, new RegExp(`data-testid="server-url">${s.url}/api/mobile/v1<`));
     assert.match(text, /SSE only/);
     const code = /data-testid="pairing-code">(\d{8})</.exec(text)?.[1] ?? "";
@@ -78,6 +81,9 @@ forEachDialect("phones page", (dialect) => {
       new SimulatedPhone({ server: s.url }).register({ code }),
       /registration refused: 401/,
     );
+    // Stopped here, while it has nothing in flight: the next test changes its settings, which would
+    // make a running simulator fetch them again just as the suite ends.
+    await phone.stop();
   });
 
   it("edits pacing (bad input shown in the form) and unpairs the phone", async () => {

@@ -17,6 +17,7 @@ type Delivery = {
   status: string;
   attempts: number;
   next_attempt_at: string | null;
+  last_status_code: number | null;
   last_error: string | null;
   attempt_log: { attempt: number; started_at: string; status_code: number | null }[];
 };
@@ -125,7 +126,8 @@ forEachDialect(
       await f.rcv.waitFor(1);
       const d = await eventually(async () => {
         const x = (await f.deliveries())[0];
-        return x?.attempt_log.length === 1 && x.next_attempt_at ? x : undefined;
+        // The log is read in two queries: wait until the delivery row shows the attempt too.
+        return x?.attempt_log.length === 1 && x.last_status_code === 429 && x.next_attempt_at ? x : undefined;
       });
       const started = Date.parse(d.attempt_log[0]?.started_at ?? "");
       const next = Date.parse(d.next_attempt_at ?? "");

@@ -15,6 +15,11 @@ const DAY_MS = 86_400_000;
 export interface LocationSubscription extends SubscriptionView {
   client_id: string;
   client_name: string;
+  /**
+   * The user who subscribed still has the app connected for this location (live grant naming it, app
+   * not disabled, user still a member): only then do events reach it.
+   */
+  authorised: boolean;
 }
 
 /** Every live webhook subscription of a location, whichever app made it, oldest first. */
@@ -35,6 +40,24 @@ export async function locationSubscriptions(ctx: Ctx, locationId: string): Promi
       "s.disabled_at",
       "s.created_at",
       "s.updated_at",
+      (eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom("oauth_grants as g")
+              .innerJoin("oauth_clients as gc", "gc.id", "g.client_id")
+              .innerJoin("memberships as m", (j) =>
+                j.onRef("m.user_id", "=", "g.user_id").onRef("m.location_id", "=", "s.location_id"),
+              )
+              .select("g.id")
+              .whereRef("g.client_id", "=", "s.client_id")
+              .whereRef("g.user_id", "=", "s.user_id")
+              .where("g.revoked_at", "is", null)
+              .where("gc.disabled_at", "is", null)
+              // location_ids is a JSON array of ids; ids are [a-z0-9_] only.
+              .where("g.location_ids", "like", `%"${locationId}"%`),
+          )
+          .as("authorised"),
     ])
     .where("s.location_id", "=", locationId)
     .where("s.status", "!=", "removed")
@@ -55,6 +78,7 @@ export async function locationSubscriptions(ctx: Ctx, locationId: string): Promi
     updated_at: iso(r.updated_at) ?? "",
     client_id: r.client_id,
     client_name: r.client_name ?? r.client_id,
+    authorised: Boolean(Number(r.authorised)),
   }));
 }
 

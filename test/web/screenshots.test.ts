@@ -212,6 +212,9 @@ forEachDialect("dashboard walkthrough in a real browser", (dialect) => {
     await page.waitForURL(/done=disconnected/);
     assert.equal(await page.getByText("App disconnected").isVisible(), true);
     assert.equal(await me(), 401);
+    // Its subscription stays listed but no longer receives anything.
+    await page.goto(`${s.url}${locationPath}/webhooks`);
+    assert.equal(await page.getByText("paused: app disconnected").isVisible(), true);
 
     // Overview and the remaining screenshots.
     await page.goto(`${s.url}/`);

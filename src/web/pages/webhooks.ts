@@ -63,7 +63,7 @@ export function registerWebhookPages(app: FastifyInstance, deps: AppDeps): void 
                   ? html`<span class="badge warn">failing since ${when(s.failing_since)}</span>`
                   : html`<span class="badge ok">active</span>`
                 : html`<span class="badge bad">${s.status}${s.status_reason ? ` (${s.status_reason})` : ""}</span>`
-            }</span></div>
+            }${s.authorised ? "" : html` <span class="badge">paused: app disconnected</span>`}</span></div>
 <p class="muted">By ${s.client_name} · <span class="mono">${s.id}</span> · since ${when(s.created_at)}</p>
 ${
   log.length === 0

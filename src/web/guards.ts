@@ -104,10 +104,40 @@ export function ago(now: number, iso: string | null): string {
   return `${Math.floor(s / 86_400)} d ago`;
 }
 
-/** An ISO time shown to the minute in UTC, with the full value in a tooltip-free <time>. */
-export function when(iso: string | null): SafeHtml {
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function formatIn(timeZone: string): Intl.DateTimeFormat {
+  let f = formats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZoneName: "short",
+    });
+    formats.set(timeZone, f);
+  }
+  return f;
+}
+
+/**
+ * An ISO time shown to the minute in a time zone (a location's own; UTC by default), e.g.
+ * "2026-11-27 05:02 CET", with the exact instant in the <time> element's datetime.
+ */
+export function when(iso: string | null, timeZone = "UTC"): SafeHtml {
   if (!iso) return html`<span class="muted">—</span>`;
-  return html`<time datetime="${iso}">${iso.slice(0, 16).replace("T", " ")} UTC</time>`;
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = formatIn(timeZone).formatToParts(new Date(iso));
+  } catch {
+    parts = formatIn("UTC").formatToParts(new Date(iso));
+  }
+  const p = (t: Intl.DateTimeFormatPartTypes) => parts.find((x) => x.type === t)?.value ?? "";
+  return html`<time datetime="${iso}">${p("year")}-${p("month")}-${p("day")} ${p("hour")}:${p("minute")} ${p("timeZoneName")}</time>`;
 }
 
 /** The tabs of the admin pages. */

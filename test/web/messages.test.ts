@@ -52,6 +52,23 @@ forEachDialect("messages page", (dialect) => {
     assert.match(await (await c.get(`/locations/${locationId}/messages`)).text(), /No messages yet/);
   });
 
+  it("times are shown in the location's time zone", async () => {
+    const admin = await findUserByEmail({ ctx: ctx(), input: { email: "admin@example.com" } });
+    const tokyo = await makeLocation(ctx(), admin?.id ?? "", { name: "Tokyo", timeZone: "Asia/Tokyo" });
+    const m = await sendMessage({
+      ctx: ctx(),
+      input: { locationId: tokyo.id, phone: "+14155552671", message: "Konnichiwa", clientId: null },
+    });
+    const text = await (await c.get(`/locations/${tokyo.id}/messages`)).text();
+    const local = new Date(Date.parse(m.message.created_at) + 9 * 3600_000).toISOString();
+    assert.match(
+      text,
+      new RegExp(
+        `<time datetime="${m.message.created_at}">${local.slice(0, 10)} ${local.slice(11, 16)} GMT\\+9</time>`,
+      ),
+    );
+  });
+
   it("bad input is shown in the form (bad number, too long, bad filter), never a 500", async () => {
     const csrf = await c.csrf(`/locations/${locationId}/messages`);
     const bad = await c.post(`/locations/${locationId}/messages`, {

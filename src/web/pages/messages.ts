@@ -77,6 +77,7 @@ export function registerMessagePages(app: FastifyInstance, deps: AppDeps): void 
   ) => {
     const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
     const f = readFilters(request.query);
+    const tz = a.location.time_zone;
     let list: MessagePage = { data: [], next_cursor: null, has_more: false };
     let error = opts.error;
     try {
@@ -149,7 +150,7 @@ ${STATUSES.map((st) => html`<option value="${st}" ${f.status === st ? "selected"
 ${list.data.map(
   (
     m,
-  ) => html`<tr data-message="${m.id}" ${m.id === sent ? html`class="just-sent"` : ""}><td><a href="/locations/${a.location.id}/messages/${m.id}">${when(m.created_at)}</a></td>
+  ) => html`<tr data-message="${m.id}" ${m.id === sent ? html`class="just-sent"` : ""}><td><a href="/locations/${a.location.id}/messages/${m.id}">${when(m.created_at, tz)}</a></td>
 <td>${m.direction === "outbound" ? "→ out" : "← in"}</td><td class="mono">${m.phone}</td>
 <td>${(m.message ?? "").length > 80 ? `${(m.message ?? "").slice(0, 80)}…` : (m.message ?? "")}${m.attachments.length ? html` <span class="badge">${m.attachments.length} attachment(s)</span>` : ""}</td>
 <td>${statusBadge(m.status)}${m.error ? html`<div class="muted">${m.error}</div>` : ""}</td></tr>`,
@@ -219,6 +220,7 @@ ${list.data.map(
       const a = await requireLocation(deps, request, reply, request.params.id);
       if (!a) return reply;
       const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
+      const tz = a.location.time_zone;
       const m = await getMessage({
         ctx: requestCtx(deps, request),
         input: { id: request.params.messageId, locationIds: [a.location.id] },
@@ -230,11 +232,11 @@ ${list.data.map(
 <dt>${m.direction === "outbound" ? "To" : "From"}</dt><dd class="mono">${m.phone}</dd>
 <dt>Status</dt><dd>${statusBadge(m.status)}${m.error ? html` <span class="muted">${m.error}</span>` : ""}</dd>
 <dt>Segments</dt><dd>${m.segments} (${m.encoding})</dd>
-<dt>Created</dt><dd>${when(m.created_at)}</dd><dt>Sent</dt><dd>${when(m.sent_at)}</dd><dt>Delivered</dt><dd>${when(m.delivered_at)}</dd></dl>
+<dt>Created</dt><dd>${when(m.created_at, tz)}</dd><dt>Sent</dt><dd>${when(m.sent_at, tz)}</dd><dt>Delivered</dt><dd>${when(m.delivered_at, tz)}</dd></dl>
 <h2>Text</h2><p class="body">${m.message ?? ""}</p>
 ${m.attachments.length ? html`<h2>Attachments</h2><ul>${m.attachments.map((u) => html`<li class="mono">${u}</li>`)}</ul>` : ""}
 <h2>History</h2><table><thead><tr><th>When</th><th>Status</th><th>By</th><th>Note</th></tr></thead><tbody>
-${m.history.map((h) => html`<tr><td>${when(h.at)}</td><td>${statusBadge(h.status)}</td><td>${h.source}</td><td>${h.error ?? ""}</td></tr>`)}
+${m.history.map((h) => html`<tr><td>${when(h.at, tz)}</td><td>${statusBadge(h.status)}</td><td>${h.source}</td><td>${h.error ?? ""}</td></tr>`)}
 </tbody></table></div>`;
       return reply.type("text/html; charset=utf-8").send(
         page({

@@ -42,7 +42,7 @@ async function qrSvg(text: string): Promise<SafeHtml> {
   return raw(svg.replace("<svg ", '<svg role="img" aria-label="QR code of the pairing token" '));
 }
 
-async function pairingPanel(deps: AppDeps, p: Pairing, locationId: string): Promise<SafeHtml> {
+async function pairingPanel(deps: AppDeps, p: Pairing, locationId: string, tz: string): Promise<SafeHtml> {
   const minutes = Math.round(deps.config.pairingTtlSeconds / 60);
   return html`<div class="card" id="pairing"><h2>Pair a phone: enter these in the SMSGate app</h2>
 <div class="pair"><div class="qr">${await qrSvg(p.token)}</div>
@@ -55,7 +55,7 @@ async function pairingPanel(deps: AppDeps, p: Pairing, locationId: string): Prom
 <li>Set the <strong>notification channel to SSE only</strong> (no Firebase needed).</li>
 <li>Switch the app to <strong>Cloud server</strong> and start it. The phone shows up below as online.</li>
 </ol>
-<p class="muted">Single use; expires ${when(p.expiresAt)} (in ${minutes} min). Release builds of the app need an https API URL.
+<p class="muted">Single use; expires ${when(p.expiresAt, tz)} (in ${minutes} min). Release builds of the app need an https API URL.
 The token and code are shown only now.</p>
 <p><a class="button secondary" href="/locations/${locationId}/phones">I've entered it: show my phones</a></p></div></div></div>`;
 }
@@ -81,11 +81,12 @@ export function registerPhonePages(app: FastifyInstance, deps: AppDeps): void {
     const ctx = requestCtx(deps, request);
     const phones = await listDevices({ ctx, input: { locationIds: [a.location.id], onlineMs: onlineMs() } });
     const now = ctx.clock.now();
+    const tz = a.location.time_zone;
     const queued = phones[0]?.queueDepth ?? 0;
     const done = DONE[String((request.query as Record<string, unknown>)?.done ?? "")];
     const online = phones.filter((p) => p.online).length;
     const body = html`${locationHeader(a, "phones", "Phones")}
-${opts.pairing ? await pairingPanel(deps, opts.pairing, a.location.id) : ""}
+${opts.pairing ? await pairingPanel(deps, opts.pairing, a.location.id, a.location.time_zone) : ""}
 <div id="phones-live" data-live="/locations/${a.location.id}/phones">
 <div class="grid">
 <div class="card"><div class="muted">Phones online</div><div class="stat" data-testid="online-count">${online} / ${phones.length}</div></div>
@@ -103,7 +104,7 @@ ${
         return html`<div class="card phone" data-device="${p.id}"><div class="loc-head"><h2>${p.name}
 <span class="badge ${p.online ? "ok" : "bad"}">${p.online ? "online" : "offline"}</span></h2>
 <span class="muted">last seen ${ago(now, p.lastSeenAt)}</span></div>
-<dl class="kv"><dt>Id</dt><dd class="mono">${p.id}</dd><dt>Paired</dt><dd>${when(p.createdAt)}</dd>
+<dl class="kv"><dt>Id</dt><dd class="mono">${p.id}</dd><dt>Paired</dt><dd>${when(p.createdAt, tz)}</dd>
 <dt>SIMs</dt><dd>${
           p.simCards.length === 0
             ? html`<span class="muted">none reported (default SIM)</span>`

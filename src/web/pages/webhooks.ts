@@ -46,6 +46,7 @@ export function registerWebhookPages(app: FastifyInstance, deps: AppDeps): void 
     const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
     const ctx = requestCtx(deps, request);
     const subs = await locationSubscriptions(ctx, a.location.id);
+    const tz = a.location.time_zone;
     const logs = await Promise.all(
       subs.map((s) => listDeliveries({ ctx, input: { owner: ownerOf(a, s), id: s.id, limit: 10 } })),
     );
@@ -60,27 +61,27 @@ export function registerWebhookPages(app: FastifyInstance, deps: AppDeps): void 
 <span>${
               s.status === "active"
                 ? s.failing_since
-                  ? html`<span class="badge warn">failing since ${when(s.failing_since)}</span>`
+                  ? html`<span class="badge warn">failing since ${when(s.failing_since, tz)}</span>`
                   : html`<span class="badge ok">active</span>`
                 : html`<span class="badge bad">${s.status}${s.status_reason ? ` (${s.status_reason})` : ""}</span>`
             }${s.authorised ? "" : html` <span class="badge">paused: app disconnected</span>`}</span></div>
-<p class="muted">By ${s.client_name} · <span class="mono">${s.id}</span> · since ${when(s.created_at)}</p>
+<p class="muted">By ${s.client_name} · <span class="mono">${s.id}</span> · since ${when(s.created_at, tz)}</p>
 ${
   log.length === 0
     ? html`<p class="muted">No delivery yet.</p>`
     : html`<table><thead><tr><th>Created</th><th>Event</th><th>Status</th><th>Attempts</th><th>Last answer</th><th>Latency</th><th>Next try</th></tr></thead><tbody>
 ${log.map((d) => {
   const last = d.attempt_log[d.attempt_log.length - 1];
-  return html`<tr><td>${when(d.created_at)}</td><td class="mono">${d.event}</td><td>${deliveryBadge(d)}</td><td>${
+  return html`<tr><td>${when(d.created_at, tz)}</td><td class="mono">${d.event}</td><td>${deliveryBadge(d)}</td><td>${
     d.attempt_log.length === 0
       ? d.attempts
       : html`<details><summary>${d.attempts}</summary><ol class="attempts">${d.attempt_log.map(
           (t) =>
-            html`<li>${when(t.started_at)}: ${t.status_code ?? "no answer"}${t.error ? html` <span class="muted">${t.error}</span>` : ""} · ${t.duration_ms} ms</li>`,
+            html`<li>${when(t.started_at, tz)}: ${t.status_code ?? "no answer"}${t.error ? html` <span class="muted">${t.error}</span>` : ""} · ${t.duration_ms} ms</li>`,
         )}</ol></details>`
   }</td>
 <td>${d.last_status_code ?? ""}${d.last_error ? html` <span class="muted">${d.last_error}</span>` : ""}</td>
-<td>${last ? `${last.duration_ms} ms` : ""}</td><td>${when(d.next_attempt_at)}</td></tr>`;
+<td>${last ? `${last.duration_ms} ms` : ""}</td><td>${when(d.next_attempt_at, tz)}</td></tr>`;
 })}</tbody></table>`
 }
 <form method="post" action="/locations/${a.location.id}/webhooks/${s.id}/replay" class="row"><input type="hidden" name="_csrf" value="${csrf}">

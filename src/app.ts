@@ -41,6 +41,8 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     genReqId: () => newId("request"),
     bodyLimit: 1024 * 1024,
     forceCloseConnections: "idle",
+    // One access-log line per request (below, with its route and duration) instead of Fastify's two.
+    disableRequestLogging: true,
     ajv: { customOptions: { allErrors: false, coerceTypes: "array", removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -51,6 +53,15 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     reply.header("x-request-id", request.id);
   });
   app.addHook("onResponse", async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url.split("?")[0],
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      "request",
+    );
     deps.metrics.httpDuration.observe(
       {
         method: request.method,

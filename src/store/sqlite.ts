@@ -26,6 +26,33 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * Kysely's SQLite driver prepares every query anew; on the send path preparing cost more than running.
+ * Statements are reusable in better-sqlite3 (we never stream, so none is left mid-iteration), so keep
+ * them by SQL text. Queries are built from a fixed set of shapes, but `in (?, ?, …)` lists vary in
+ * length, so the cache is bounded: past the limit it starts over.
+ */
+function withStatementCache(raw: SQLite.Database, max = 1000): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  return new Proxy(raw, {
+    get(target, prop) {
+      if (prop === "prepare") {
+        return (source: string) => {
+          let stmt = cache.get(source);
+          if (!stmt) {
+            stmt = target.prepare(source);
+            if (cache.size >= max) cache.clear();
+            cache.set(source, stmt);
+          }
+          return stmt;
+        };
+      }
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
 export interface SqliteOptions {
   /** File path, or ":memory:". */
   file: string;
@@ -44,7 +71,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   raw.pragma("foreign_keys = ON");
   const dialect: Dialect = {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new ImmediateSqliteDriver({ database: raw }),
+    createDriver: () => new ImmediateSqliteDriver({ database: withStatementCache(raw) }),
     createIntrospector: (db) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };

@@ -117,7 +117,8 @@ export class SimulatedPhone {
             event: (event, data) => {
               this.emit({ type: "sse", event, data, at: performance.now() });
               if (event === "MessageEnqueued") void this.pull();
-              if (event === "SettingsUpdated" || event === "WebhooksUpdated") void this.refreshConfig();
+              if (event === "SettingsUpdated" || event === "WebhooksUpdated")
+                this.refreshConfig().catch(() => undefined);
             },
           },
         );

@@ -5,6 +5,7 @@ import { newId } from "../core/ids.js";
 import { messages as repo } from "../store/repos/index.js";
 import type { MessageRow } from "../store/repos/messages.js";
 import { segmentInfo } from "./encoding.js";
+import { insertBatched } from "./send-batcher.js";
 import { type MessageView, presentMessage } from "./presenters.js";
 import { requireAttachments, requireBody, requireE164 } from "./validate.js";
 import { wakePhones } from "./wake-phones.js";
@@ -36,8 +37,9 @@ const inFlight = new Set<string>();
 /**
  * Accept an outbound SMS/MMS: validate, store it `queued` with its first history entry (the phone
  * queue reads queued rows, so the dispatch work is written in the same transaction), and record the
- * answer under the Idempotency-Key. Runs through group commit: concurrent sends share one durable
- * commit instead of one fsync each. Resolves only after the commit.
+ * answer under the Idempotency-Key. Concurrent sends share one durable commit instead of one fsync
+ * each: without a key, through the send batcher (multi-row inserts); with one, through group commit
+ * (a savepoint per send, since each must check its key). Resolves only after the commit.
  */
 export async function sendMessage({ ctx, input }: { ctx: Ctx; input: SendInput }): Promise<SendResult> {
   const phone = requireE164(input.phone);
@@ -55,6 +57,20 @@ export async function sendMessage({ ctx, input }: { ctx: Ctx; input: SendInput }
     throw new AppError("idempotency_in_flight", "A request with this Idempotency-Key is still in progress", {
       retryAfter: 1,
     });
+  }
+  const segments = Math.max(info.segments, attachments.length > 0 ? 1 : 0);
+  if (!key) {
+    // No key to check: the batched multi-row insert (one commit shared by concurrent sends).
+    const now = ctx.clock.now();
+    const id = newId("message", now);
+    const row = newRow(input, { id, now, phone, body, attachments, segments, encoding: info.encoding });
+    try {
+      await insertBatched(ctx.store, row, firstEvent(id, input, now));
+    } catch (e) {
+      throw locationGone(e) ?? e;
+    }
+    wakePhones(ctx.store, input.locationId);
+    return { message: presentMessage(row), replayed: false };
   }
   if (slot) inFlight.add(slot);
   try {
@@ -77,30 +93,7 @@ export async function sendMessage({ ctx, input }: { ctx: Ctx; input: SendInput }
           if (!claimed) return { replay: await replayOf(ctx, tx, clientId, key, requestHash, now) };
         }
         const id = newId("message", now);
-        const row: MessageRow = {
-          id,
-          location_id: input.locationId,
-          client_id: input.clientId,
-          direction: "outbound",
-          phone,
-          body,
-          attachments: JSON.stringify(attachments),
-          segments: Math.max(info.segments, attachments.length > 0 ? 1 : 0),
-          encoding: info.encoding,
-          status: "queued",
-          error: null,
-          device_id: null,
-          sim_number: null,
-          lease_until: null,
-          dispatch_attempts: 0,
-          expires_at: null,
-          dedupe_key: null,
-          created_at: now,
-          updated_at: now,
-          sent_at: null,
-          delivered_at: null,
-          failed_at: null,
-        };
+        const row = newRow(input, { id, now, phone, body, attachments, segments, encoding: info.encoding });
         await repo.messages.insert(tx, row);
         await repo.events.first(tx, {
           message_id: id,
@@ -155,6 +148,17 @@ async function replayOf(
   return JSON.parse(prior.response) as MessageView;
 }
 
+function firstEvent(id: string, input: SendInput, now: number) {
+  return {
+    message_id: id,
+    status: "queued",
+    error: null,
+    source: input.source ?? "api",
+    device_id: null,
+    at: now,
+  };
+}
+
 /** A location deleted between the access check and the insert (foreign key) reads as not found. */
 function locationGone(e: unknown): AppError | undefined {
   const code = (e as { code?: unknown } | null)?.code;
@@ -165,4 +169,43 @@ function locationGone(e: unknown): AppError | undefined {
     );
   }
   return undefined;
+}
+
+function newRow(
+  input: SendInput,
+  v: {
+    id: string;
+    now: number;
+    phone: string;
+    body: string | null;
+    attachments: string[];
+    segments: number;
+    encoding: string;
+  },
+): MessageRow {
+  const { id, now, phone, body, attachments, segments, encoding } = v;
+  return {
+    id,
+    location_id: input.locationId,
+    client_id: input.clientId,
+    direction: "outbound",
+    phone,
+    body,
+    attachments: JSON.stringify(attachments),
+    segments,
+    encoding,
+    status: "queued",
+    error: null,
+    device_id: null,
+    sim_number: null,
+    lease_until: null,
+    dispatch_attempts: 0,
+    expires_at: null,
+    dedupe_key: null,
+    created_at: now,
+    updated_at: now,
+    sent_at: null,
+    delivered_at: null,
+    failed_at: null,
+  };
 }

@@ -108,6 +108,32 @@ forEachDialect("messages: lifecycle, inbound, history and lists", (dialect) => {
     assert.ok(r.message.error);
   });
 
+  it("concurrent sends share a commit; one to a vanished location fails alone", async () => {
+    const results = await Promise.allSettled([
+      send("a"),
+      send("b"),
+      sendMessage({
+        ctx,
+        input: { locationId: "loc_gone", phone: "+14155552671", message: "x", clientId: null },
+      }),
+      send("c"),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["fulfilled", "fulfilled", "rejected", "fulfilled"],
+    );
+    assert.equal((results[2] as PromiseRejectedResult).reason.code, "location_not_found");
+    for (const r of results) {
+      if (r.status !== "fulfilled") continue;
+      const got = await getMessage({ ctx, input: { id: r.value.id, locationIds: [loc] } });
+      assert.deepEqual(
+        got.history.map((h) => h.status),
+        ["queued"],
+        "stored with its history",
+      );
+    }
+  });
+
   it("an unknown message is message_not_found", async () => {
     await assert.rejects(move("msg_00000000000000000000000000", "sent"), { code: "message_not_found" });
   });

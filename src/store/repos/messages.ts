@@ -40,6 +40,10 @@ export const messages = {
   async insert(db: Db, values: Insertable<MessagesTable>): Promise<void> {
     await db.insertInto("messages").values(values).execute();
   },
+  /** Many in one statement (the send batcher). */
+  async insertMany(db: Db, values: Insertable<MessagesTable>[]): Promise<void> {
+    if (values.length > 0) await db.insertInto("messages").values(values).execute();
+  },
   /** Insert unless the location already has a message with this dedupe key; true when inserted. */
   async insertUnlessDuplicate(db: Db, values: Insertable<MessagesTable>): Promise<boolean> {
     const r = await db
@@ -111,6 +115,13 @@ export const events = {
       .insertInto("message_events")
       .values({ ...e, seq: 1 })
       .execute();
+  },
+  async firstMany(db: Db, list: Omit<Insertable<MessageEventsTable>, "seq">[]): Promise<void> {
+    if (list.length > 0)
+      await db
+        .insertInto("message_events")
+        .values(list.map((e) => ({ ...e, seq: 1 })))
+        .execute();
   },
   /** Append to a message's history; `seq` continues the message's own sequence. */
   async append(db: Db, e: Omit<Insertable<MessageEventsTable>, "seq">): Promise<void> {

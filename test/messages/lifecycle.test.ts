@@ -115,7 +115,7 @@ forEachDialect("messages: lifecycle, inbound, history and lists", (dialect) => {
       sendMessage({
         ctx,
         input: { locationId: "loc_gone", phone: "+14155552671", message: "x", clientId: null },
-      }),
+      }).then((r) => r.message),
       send("c"),
     ]);
     assert.deepEqual(

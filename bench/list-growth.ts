@@ -19,7 +19,8 @@ function vary(t: Row, i: number, loc: string, now: number): Row {
   if (typeof r.id === "string") r.id = `msg_bench${i.toString(36).padStart(8, "0")}`;
   for (const k of Object.keys(r)) if (/_at$/.test(k) && r[k] !== null) r[k] = now - 1_000_000_000 + i * 100;
   if ("location_id" in r) r.location_id = i % 2 ? loc : t.location_id;
-  if ("status" in r) r.status = STATUSES[i % STATUSES.length];
+  // Independent of the location (i % 2): every location has every status.
+  if ("status" in r) r.status = STATUSES[Math.floor(i / 2) % STATUSES.length];
   if ("direction" in r) r.direction = i % 3 === 0 ? "inbound" : "outbound";
   for (const k of Object.keys(r)) if (/idempotency/.test(k)) r[k] = null;
   return r;

@@ -3,7 +3,7 @@ import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
 import { dispatchApiPlugin, apiPlugin } from "./api/index.js";
 import { oauthPlugin } from "./api/oauth/index.js";
 import { systemPlugin } from "./api/system.js";
@@ -42,7 +42,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     bodyLimit: 1024 * 1024,
     forceCloseConnections: "idle",
     // One access-log line per request (below, with its route and duration) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: false, coerceTypes: "array", removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

@@ -6,6 +6,7 @@ import { m0005Devices } from "./0005_devices.js";
 import { m0006OAuthCodes } from "./0006_oauth_codes.js";
 import { m0007Messages } from "./0007_messages.js";
 import { m0008Webhooks } from "./0008_webhooks.js";
+import { m0009MessageLists } from "./0009_message_lists.js";
 import { type AppMigration, kitFor, type SchemaDb } from "./kit.js";
 
 /** The whole history, in order. Each domain appends its own files; names sort in apply order. */
@@ -16,6 +17,7 @@ export const MIGRATIONS: AppMigration[] = [
   m0006OAuthCodes,
   m0007Messages,
   m0008Webhooks,
+  m0009MessageLists,
 ];
 
 /**

@@ -119,6 +119,7 @@ async function main(): Promise<void> {
 
   for (const [name, file] of [
     ["webhooks", "bench/webhooks.ts"],
+    ["pipeline", "bench/pipeline.ts"],
     ["phones", "bench/phones.ts"],
   ] as const) {
     if (!existsSync(file)) {

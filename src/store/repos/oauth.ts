@@ -120,30 +120,9 @@ export const tokens = {
     return Number(r.numDeletedRows);
   },
   /**
-   * The live access token with this hash, joined with its grant: one indexed lookup per API request.
-   * Expired tokens and revoked grants do not match.
-   */
-  async liveAccess(db: Db, hash: string, now: number) {
-    return db
-      .selectFrom("oauth_tokens")
-      .innerJoin("oauth_grants", "oauth_grants.id", "oauth_tokens.grant_id")
-      .select([
-        "oauth_grants.id as grant_id",
-        "oauth_grants.client_id",
-        "oauth_grants.user_id",
-        "oauth_grants.scopes",
-        "oauth_grants.location_ids",
-        "oauth_tokens.expires_at",
-      ])
-      .where("oauth_tokens.token_hash", "=", hash)
-      .where("oauth_tokens.kind", "=", "access")
-      .where("oauth_tokens.expires_at", ">", now)
-      .where("oauth_grants.revoked_at", "is", null)
-      .executeTakeFirst();
-  },
-  /**
-   * `liveAccess` plus the user's memberships in the same statement (one row per membership, or one
-   * row with a null `member_location_id` for none): the whole bearer check in one round trip.
+   * A live access token's grant plus the user's memberships in the same statement (one row per
+   * membership, or one row with a null `member_location_id` for none): the whole bearer check in one
+   * round trip. Expired tokens and revoked grants do not match.
    */
   async liveAccessWithMemberships(db: Db, hash: string, now: number) {
     return db

@@ -1,6 +1,5 @@
+import { iso, isoOrNull } from "../core/clock.js";
 import type { MessageEventRow, MessageRow } from "../store/repos/messages.js";
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
  * A message as the API shows it. The seed's "Send a Message" fields come first, unchanged
@@ -38,23 +37,23 @@ export function presentMessage(m: MessageRow): MessageView {
     locationId: m.location_id,
     message: m.body,
     status: m.status,
-    sent_at: iso(m.sent_at),
+    sent_at: isoOrNull(m.sent_at),
     segments: m.segments,
     encoding: m.encoding,
     direction: m.direction === "inbound" ? "inbound" : "outbound",
     attachments: parseList(m.attachments),
     error: m.error,
-    created_at: new Date(m.created_at).toISOString(),
-    updated_at: new Date(m.updated_at).toISOString(),
-    delivered_at: iso(m.delivered_at),
-    failed_at: iso(m.failed_at),
+    created_at: iso(m.created_at),
+    updated_at: iso(m.updated_at),
+    delivered_at: isoOrNull(m.delivered_at),
+    failed_at: isoOrNull(m.failed_at),
   };
 }
 
 export function presentHistory(events: MessageEventRow[]): MessageHistoryItem[] {
   return events.map((e) => ({
     status: e.status,
-    at: new Date(e.at).toISOString(),
+    at: iso(e.at),
     error: e.error,
     source: e.source,
   }));
@@ -77,7 +76,7 @@ export function newMessagePayload(m: MessageRow): Record<string, unknown> {
     phone_number: m.phone,
     locationId: m.location_id,
     message: m.body ?? "",
-    created_at: new Date(m.created_at).toISOString(),
+    created_at: iso(m.created_at),
     attachments: parseList(m.attachments),
   };
 }
@@ -91,6 +90,6 @@ export function statusPayload(m: MessageRow): Record<string, unknown> {
     locationId: m.location_id,
     status: m.status,
     error: m.error,
-    updated_at: new Date(m.updated_at).toISOString(),
+    updated_at: iso(m.updated_at),
   };
 }

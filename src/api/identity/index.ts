@@ -2,17 +2,13 @@ import type { FastifyInstance } from "fastify";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
 import { getIdentity } from "../../oauth/index.js";
 import { bearerAuth, principalOf } from "../auth.js";
+import { ERROR } from "../schemas.js";
 import { phonePresence } from "./presence.js";
 import { extendLocations, LOCATION_SCHEMA, presentLocations } from "./presenters.js";
 
 export { type ApiLocation, extendLocations, type LocationExtender } from "./presenters.js";
 
 extendLocations(phonePresence);
-
-const ERROR = {
-  type: "object",
-  properties: { error: { type: "string" }, message: { type: "string" }, request_id: { type: "string" } },
-} as const;
 
 /** GET /me (Make's connection check) and GET /locations (dropdowns): only the grant's locations. */
 export async function identityRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {

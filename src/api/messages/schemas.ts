@@ -1,13 +1,5 @@
 /** JSON schemas of the messages API (validation and OpenAPI); responses also speed up serialisation. */
-export const ERROR = {
-  type: "object",
-  properties: {
-    error: { type: "string" },
-    message: { type: "string" },
-    request_id: { type: "string" },
-    field: { type: "string" },
-  },
-} as const;
+export { ERROR } from "../schemas.js";
 
 const NULLABLE_STRING = { type: ["string", "null"] } as const;
 

@@ -1,5 +1,5 @@
 /** JSON schemas of the webhooks API (validation and OpenAPI; responses also speed up serialisation). */
-export { ERROR } from "../messages/schemas.js";
+export { ERROR } from "../schemas.js";
 
 const NULLABLE_STRING = { type: ["string", "null"] } as const;
 const NULLABLE_INT = { type: ["integer", "null"] } as const;

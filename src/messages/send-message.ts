@@ -46,82 +46,91 @@ export async function sendMessage({ ctx, input }: { ctx: Ctx; input: SendInput }
   const attachments = requireAttachments(input.attachments);
   const body = requireBody(input.message, attachments);
   const info = segmentInfo(body ?? "");
-  const key = input.clientId && input.idempotencyKey ? input.idempotencyKey : undefined;
-  const requestHash = key
-    ? sha256Hex(
-        JSON.stringify([input.locationId, input.phone, input.message ?? null, input.attachments ?? []]),
-      )
-    : "";
-  const slot = key ? `${input.clientId}\u0000${key}` : undefined;
-  if (slot && inFlight.has(slot)) {
-    throw new AppError("idempotency_in_flight", "A request with this Idempotency-Key is still in progress", {
-      retryAfter: 1,
-    });
-  }
   const segments = Math.max(info.segments, attachments.length > 0 ? 1 : 0);
-  if (!key) {
-    // No key to check: the batched multi-row insert (one commit shared by concurrent sends).
-    const now = ctx.clock.now();
-    const id = newId("message", now);
-    const row = newRow(input, { id, now, phone, body, attachments, segments, encoding: info.encoding });
-    try {
-      await insertBatched(ctx.store, row, firstEvent(id, input, now));
-    } catch (e) {
-      throw locationGone(e) ?? e;
-    }
-    wakePhones(ctx.store, input.locationId);
-    return { message: presentMessage(row), replayed: false };
-  }
-  if (slot) inFlight.add(slot);
+  const build = (now: number): MessageRow =>
+    newRow(input, {
+      id: newId("message", now),
+      now,
+      phone,
+      body,
+      attachments,
+      segments,
+      encoding: info.encoding,
+    });
   try {
-    const result = await ctx.store.batch(
-      async (tx): Promise<{ replay: MessageView } | { view: MessageView }> => {
-        const now = ctx.clock.now();
-        const clientId = input.clientId ?? "";
-        if (key) {
-          await repo.idempotency.removeExpired(tx, clientId, key, now);
-          const claimed = await repo.idempotency.claim(tx, {
-            client_id: clientId,
-            key,
-            request_hash: requestHash,
-            status_code: null,
-            response: null,
-            message_id: null,
-            created_at: now,
-            expires_at: now + IDEMPOTENCY_TTL_MS,
-          });
-          if (!claimed) return { replay: await replayOf(ctx, tx, clientId, key, requestHash, now) };
-        }
-        const id = newId("message", now);
-        const row = newRow(input, { id, now, phone, body, attachments, segments, encoding: info.encoding });
-        await repo.messages.insert(tx, row);
-        await repo.events.first(tx, {
-          message_id: id,
-          status: "queued",
-          error: null,
-          source: input.source ?? "api",
-          device_id: null,
-          at: now,
-        });
-        const view = presentMessage(row);
-        if (key) {
-          await repo.idempotency.complete(tx, clientId, key, {
-            statusCode: 200,
-            response: JSON.stringify(view),
-            messageId: id,
-          });
-        }
-        return { view };
-      },
-    );
-    if ("replay" in result) return { message: result.replay, replayed: true };
-    wakePhones(ctx.store, input.locationId);
-    return { message: result.view, replayed: false };
+    const result =
+      input.clientId && input.idempotencyKey
+        ? await sendWithKey(ctx, input, input.clientId, input.idempotencyKey, build)
+        : await sendBatched(ctx, input, build);
+    if (!result.replayed) wakePhones(ctx.store, input.locationId);
+    return result;
   } catch (e) {
     throw locationGone(e) ?? e;
-  } finally {
-    if (slot) inFlight.delete(slot);
   }
+}
+
+/** No key to check: the batched multi-row insert (one commit shared by concurrent sends). */
+async function sendBatched(
+  ctx: Ctx,
+  input: SendInput,
+  build: (now: number) => MessageRow,
+): Promise<SendResult> {
+  const row = build(ctx.clock.now());
+  await insertBatched(ctx.store, row, firstEvent(row, input));
+  return { message: presentMessage(row), replayed: false };
+}
+
+/** Claim the key, store the message and its answer under the key in one savepoint of a group commit. */
+async function sendWithKey(
+  ctx: Ctx,
+  input: SendInput,
+  clientId: string,
+  key: string,
+  build: (now: number) => MessageRow,
+): Promise<SendResult> {
+  const requestHash = sha256Hex(
+    JSON.stringify([input.locationId, input.phone, input.message ?? null, input.attachments ?? []]),
+  );
+  const slot = `${clientId}\u0000${key}`;
+  if (inFlight.has(slot)) throw inFlightError();
+  inFlight.add(slot);
+  try {
+    return await ctx.store.batch(async (tx): Promise<SendResult> => {
+      const now = ctx.clock.now();
+      await repo.idempotency.removeExpired(tx, clientId, key, now);
+      const claimed = await repo.idempotency.claim(tx, {
+        client_id: clientId,
+        key,
+        request_hash: requestHash,
+        status_code: null,
+        response: null,
+        message_id: null,
+        created_at: now,
+        expires_at: now + IDEMPOTENCY_TTL_MS,
+      });
+      if (!claimed) {
+        return { message: await replayOf(ctx, tx, clientId, key, requestHash, now), replayed: true };
+      }
+      const row = build(now);
+      await repo.messages.insert(tx, row);
+      await repo.events.first(tx, firstEvent(row, input));
+      const message = presentMessage(row);
+      await repo.idempotency.complete(tx, clientId, key, {
+        statusCode: 200,
+        response: JSON.stringify(message),
+        messageId: row.id,
+      });
+      return { message, replayed: false };
+    });
+  } finally {
+    inFlight.delete(slot);
+  }
+}
+
+function inFlightError(): AppError {
+  return new AppError("idempotency_in_flight", "A request with this Idempotency-Key is still in progress", {
+    retryAfter: 1,
+  });
 }
 
 async function replayOf(
@@ -133,11 +142,7 @@ async function replayOf(
   now: number,
 ): Promise<MessageView> {
   const prior = await repo.idempotency.get(tx, clientId, key, now);
-  if (!prior || prior.response === null) {
-    throw new AppError("idempotency_in_flight", "A request with this Idempotency-Key is still in progress", {
-      retryAfter: 1,
-    });
-  }
+  if (!prior || prior.response === null) throw inFlightError();
   if (prior.request_hash !== requestHash) {
     throw new AppError(
       "idempotency_key_reused",
@@ -148,14 +153,14 @@ async function replayOf(
   return JSON.parse(prior.response) as MessageView;
 }
 
-function firstEvent(id: string, input: SendInput, now: number) {
+function firstEvent(row: MessageRow, input: SendInput) {
   return {
-    message_id: id,
+    message_id: row.id,
     status: "queued",
     error: null,
     source: input.source ?? "api",
     device_id: null,
-    at: now,
+    at: row.created_at,
   };
 }
 

@@ -2,16 +2,13 @@ import type { Insertable } from "kysely";
 import { messages as repo } from "../store/repos/index.js";
 import type { MessageRow } from "../store/repos/messages.js";
 import type { MessageEventsTable } from "../store/tables/messages.js";
+import { type Outcome, TickBatcher } from "../store/tick-batcher.js";
 import type { Store } from "../store/types.js";
 
-interface Pending {
+interface Send {
   row: MessageRow;
   event: Omit<Insertable<MessageEventsTable>, "seq">;
-  resolve: () => void;
-  reject: (e: unknown) => void;
 }
-
-const MAX_ROWS = 500;
 
 /**
  * Group commit specialised for the hottest write: sends without an Idempotency-Key that arrive in
@@ -21,80 +18,49 @@ const MAX_ROWS = 500;
  * Every caller resolves only after the commit. If the batch fails (say a location was deleted in
  * between, a foreign-key error), each send is retried alone so only the bad one fails.
  */
-class SendBatcher {
-  private queue: Pending[] = [];
-  private running = 0;
-  private scheduled = false;
-
-  constructor(
-    private readonly store: Store,
-    private readonly concurrency: number,
-  ) {}
-
-  submit(row: MessageRow, event: Pending["event"]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ row, event, resolve, reject });
-      this.schedule();
+function sendBatcher(store: Store): TickBatcher<Send, void> {
+  const insertAll = async (sends: Send[]): Promise<Outcome<void>[]> => {
+    await store.transaction(async (tx) => {
+      await repo.messages.insertMany(
+        tx,
+        sends.map((s) => s.row),
+      );
+      await repo.events.firstMany(
+        tx,
+        sends.map((s) => s.event),
+      );
     });
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.running >= this.concurrency || this.queue.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    if (this.running >= this.concurrency || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, MAX_ROWS);
-    this.running++;
-    try {
-      await this.store.transaction(async (tx) => {
-        await repo.messages.insertMany(
-          tx,
-          batch.map((p) => p.row),
-        );
-        await repo.events.firstMany(
-          tx,
-          batch.map((p) => p.event),
-        );
-      });
-      for (const p of batch) p.resolve();
-    } catch (e) {
-      if (batch.length === 1) batch[0]?.reject(e);
-      else await this.oneByOne(batch);
-    } finally {
-      this.running--;
-      this.schedule();
-    }
-  }
-
-  private async oneByOne(batch: Pending[]): Promise<void> {
-    await Promise.all(
-      batch.map((p) =>
-        this.store
+    return sends.map(() => ({ ok: true, value: undefined }));
+  };
+  const oneByOne = (sends: Send[]): Promise<Outcome<void>[]> =>
+    Promise.all(
+      sends.map((s) =>
+        store
           .batch(async (tx) => {
-            await repo.messages.insert(tx, p.row);
-            await repo.events.first(tx, p.event);
+            await repo.messages.insert(tx, s.row);
+            await repo.events.first(tx, s.event);
           })
-          .then(p.resolve, p.reject),
+          .then(
+            (): Outcome<void> => ({ ok: true, value: undefined }),
+            (error): Outcome<void> => ({ ok: false, error }),
+          ),
       ),
     );
-  }
+  return new TickBatcher(
+    (sends) => (sends.length === 1 ? insertAll(sends) : insertAll(sends).catch(() => oneByOne(sends))),
+    // SQLite has one writer; on PostgreSQL a few batches may commit side by side.
+    store.dialect === "postgres" ? 4 : 1,
+  );
 }
 
-const batchers = new WeakMap<Store, SendBatcher>();
+const batchers = new WeakMap<Store, TickBatcher<Send, void>>();
 
 /** Store a new message and its first history entry, sharing one commit with concurrent sends. */
-export function insertBatched(store: Store, row: MessageRow, event: Pending["event"]): Promise<void> {
+export function insertBatched(store: Store, row: MessageRow, event: Send["event"]): Promise<void> {
   let b = batchers.get(store);
   if (!b) {
-    // SQLite has one writer; on PostgreSQL a few batches may commit side by side.
-    b = new SendBatcher(store, store.dialect === "postgres" ? 4 : 1);
+    b = sendBatcher(store);
     batchers.set(store, b);
   }
-  return b.submit(row, event);
+  return b.submit({ row, event });
 }

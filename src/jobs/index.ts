@@ -1,4 +1,5 @@
 import { removeStaleSigninAttempts } from "../accounts/index.js";
+import type { Ctx } from "../context.js";
 import type { Logger } from "../core/logger.js";
 import { maintainQueue } from "../devices/index.js";
 import { createEgress } from "../egress/index.js";
@@ -10,11 +11,11 @@ import { createDeliveryWorker, removeOldDeliveries, webhookOptions } from "../we
 import { type BackgroundJob, intervalJob } from "./runner.js";
 
 export type { BackgroundJob } from "./runner.js";
+export { intervalJob } from "./runner.js";
 
 /** The cleanup job runs this often (and at start); each pass deletes up to CLEANUP_BATCH per table. */
 const CLEANUP_INTERVAL_MS = 15 * 60_000;
 const CLEANUP_BATCH = 1000;
-export { intervalJob } from "./runner.js";
 
 /**
  * The background jobs of roles `all` and `worker`. Each domain that needs a loop adds it here.
@@ -24,6 +25,7 @@ export function buildJobs(
   deps: AppDeps,
   log: Logger,
 ): { jobs: BackgroundJob[]; wake: (name: string) => void } {
+  const ctx: Ctx = { store: deps.store, db: deps.store.db, clock: deps.clock, log };
   const sessionCleanup = intervalJob(
     "session-cleanup",
     3600_000,
@@ -38,7 +40,6 @@ export function buildJobs(
     "device-queue",
     5_000,
     async () => {
-      const ctx = { store: deps.store, db: deps.store.db, clock: deps.clock, log };
       const r = await maintainQueue({ ctx, input: { ttlMs: deps.config.messageTtlSeconds * 1000 } });
       return r.more;
     },
@@ -75,7 +76,6 @@ export function buildJobs(
     "cleanup",
     CLEANUP_INTERVAL_MS,
     async () => {
-      const ctx = { store: deps.store, db: deps.store.db, clock: deps.clock, log };
       const input = { limit: CLEANUP_BATCH };
       const results = [
         await removeExpiredOAuthRecords({ ctx, input }),

@@ -15,9 +15,17 @@ export interface PageOptions {
   csrf?: string;
   /** Narrow centred column (sign-in, consent, setup). */
   narrow?: boolean;
-  flash?: { kind: "ok" | "error"; text: string };
+  flash?: Flash;
   /** The page has `data-live` regions: load /assets/app.js, which keeps them up to date. */
   live?: boolean;
+}
+
+export type Flash = { kind: "ok" | "error"; text: string };
+
+/** A page's flash: the form's error if any, else the confirmation of what was just done, else none. */
+export function flashOf(error: { text: string } | undefined, done: string | undefined): Flash | undefined {
+  if (error) return { kind: "error", text: error.text };
+  return done ? { kind: "ok", text: done } : undefined;
 }
 
 const NAV: { key: string; href: string; label: string; admin?: boolean }[] = [

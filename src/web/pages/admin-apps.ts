@@ -15,7 +15,7 @@ import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { adminTabs, field, fields, formError, requireAdmin, when } from "../guards.js";
 import { html } from "../html.js";
-import { page } from "../layout.js";
+import { flashOf, page } from "../layout.js";
 
 type PC = { Params: { clientId: string } };
 const DONE: Record<string, string> = {
@@ -114,11 +114,7 @@ ${SCOPES.map((s) => html`<label><input type="checkbox" name="scope" value="${s}"
           current: "admin",
           csrf,
           body,
-          flash: general
-            ? { kind: "error", text: general.text }
-            : done
-              ? { kind: "ok", text: done }
-              : undefined,
+          flash: flashOf(general, done),
         }),
       );
   };

@@ -5,7 +5,7 @@ import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { adminTabs, field, formError, requireAdmin } from "../guards.js";
 import { html } from "../html.js";
-import { page } from "../layout.js";
+import { flashOf, page } from "../layout.js";
 
 const DONE: Record<string, string> = { created: "User created.", admin: "Administrator rights changed." };
 
@@ -53,11 +53,7 @@ ${users.map(
           current: "admin",
           csrf,
           body,
-          flash: o.error
-            ? { kind: "error", text: o.error.text }
-            : done
-              ? { kind: "ok", text: done }
-              : undefined,
+          flash: flashOf(o.error, done),
         }),
       );
   };

@@ -6,7 +6,7 @@ import { isSecure, requireSession } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { formError, when } from "../guards.js";
 import { html } from "../html.js";
-import { page } from "../layout.js";
+import { flashOf, page } from "../layout.js";
 
 const DONE: Record<string, string> = {
   disconnected: "App disconnected. Its access and refresh tokens no longer work.",
@@ -64,7 +64,7 @@ ${
           current: "integrations",
           csrf,
           body,
-          flash: error ? { kind: "error", text: error.text } : done ? { kind: "ok", text: done } : undefined,
+          flash: flashOf(error, done),
         }),
       );
   };

@@ -10,7 +10,7 @@ import { isSecure, requireSession } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { field, formError } from "../guards.js";
 import { html } from "../html.js";
-import { page } from "../layout.js";
+import { flashOf, page } from "../layout.js";
 
 const DONE: Record<string, string> = { created: "Location created.", renamed: "Location renamed." };
 
@@ -60,11 +60,7 @@ ${locations.map(
           current: "locations",
           csrf,
           body,
-          flash: o.error
-            ? { kind: "error", text: o.error.text }
-            : done
-              ? { kind: "ok", text: done }
-              : undefined,
+          flash: flashOf(o.error, done),
         }),
       );
   };

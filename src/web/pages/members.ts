@@ -6,7 +6,7 @@ import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { field, formError, type LocationAccess, locationHeader, requireLocation } from "../guards.js";
 import { html } from "../html.js";
-import { page } from "../layout.js";
+import { flashOf, page } from "../layout.js";
 
 type P = { Params: { id: string } };
 const DONE: Record<string, string> = { added: "Member saved.", removed: "Member removed." };
@@ -64,11 +64,7 @@ already a member changes their role.</p>
           current: "locations",
           csrf,
           body,
-          flash: opts.error
-            ? { kind: "error", text: opts.error.text }
-            : done
-              ? { kind: "ok", text: done }
-              : undefined,
+          flash: flashOf(opts.error, done),
         }),
       );
   };

@@ -13,7 +13,7 @@ import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { field, formError, type LocationAccess, locationHeader, requireLocation, when } from "../guards.js";
 import { html, type SafeHtml } from "../html.js";
-import { page } from "../layout.js";
+import { flashOf, page } from "../layout.js";
 import { searchMessagesByNumber } from "../queries.js";
 
 type P = { Params: { id: string } };
@@ -174,11 +174,7 @@ ${list.data.map(
           live: true,
           csrf,
           body,
-          flash: error
-            ? { kind: "error", text: error.text }
-            : sent
-              ? { kind: "ok", text: `Message ${sent} queued.` }
-              : undefined,
+          flash: flashOf(error, sent ? `Message ${sent} queued.` : undefined),
         }),
       );
   };

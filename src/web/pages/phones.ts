@@ -14,7 +14,7 @@ import {
   when,
 } from "../guards.js";
 import { html, raw, type SafeHtml } from "../html.js";
-import { page } from "../layout.js";
+import { flashOf, page } from "../layout.js";
 
 type P = { Params: { id: string } };
 type PD = { Params: { id: string; deviceId: string } };
@@ -138,11 +138,7 @@ ${err ? html`<p class="flash error" role="alert">${err.text}</p>` : ""}
           live: true,
           csrf,
           body,
-          flash: general
-            ? { kind: "error", text: general.text }
-            : done
-              ? { kind: "ok", text: done }
-              : undefined,
+          flash: flashOf(general, done),
         }),
       );
   };

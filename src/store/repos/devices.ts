@@ -206,7 +206,7 @@ export const queue = {
     db: Db,
     q: { locationId: string; deviceId: string; now: number; ttlMs: number; limit: number; lifo: boolean },
   ): Promise<QueuedRow[]> {
-    const rows = await db
+    return db
       .selectFrom("messages")
       .select(QUEUED_COLUMNS)
       .where("location_id", "=", q.locationId)
@@ -228,7 +228,6 @@ export const queue = {
       .orderBy("id", q.lifo ? "desc" : "asc")
       .limit(q.limit)
       .execute();
-    return rows.map(normalise);
   },
   /**
    * Lease messages to a device on one SIM. The guard repeats the candidate condition, so when two
@@ -308,14 +307,13 @@ export const queue = {
     id: string,
     locationId: string,
   ): Promise<(QueuedRow & { status: string }) | undefined> {
-    const r = await db
+    return db
       .selectFrom("messages")
       .select([...QUEUED_COLUMNS, "status"])
       .where("id", "=", id)
       .where("location_id", "=", locationId)
       .where("direction", "=", "outbound")
       .executeTakeFirst();
-    return r ? { ...normalise(r), status: r.status } : undefined;
   },
   /** Queue depth per location (queued outbound), for the device list and presence. */
   async depth(db: Db, locationIds: string[]): Promise<Map<string, number>> {
@@ -331,17 +329,3 @@ export const queue = {
     return new Map(rows.map((r) => [r.location_id, Number(r.n)]));
   },
 };
-
-function normalise<
-  T extends { lease_until: unknown; expires_at: unknown; created_at: unknown; sim_number: unknown },
->(r: T): T & QueuedRow {
-  // pg returns bigint columns as strings; make them numbers once here.
-  return {
-    ...r,
-    lease_until: r.lease_until == null ? null : Number(r.lease_until),
-    expires_at: r.expires_at == null ? null : Number(r.expires_at),
-    created_at: Number(r.created_at),
-    sim_number: r.sim_number == null ? null : Number(r.sim_number),
-    dispatch_attempts: Number((r as { dispatch_attempts?: unknown }).dispatch_attempts ?? 0),
-  } as T & QueuedRow;
-}

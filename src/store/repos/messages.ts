@@ -2,29 +2,12 @@ import { type Insertable, type Selectable, sql } from "kysely";
 import type { IdempotencyKeysTable, MessageEventsTable, MessagesTable } from "../tables/messages.js";
 import type { Db } from "../types.js";
 
+// Numbers come back as numbers on both dialects (the PostgreSQL adapter parses int8), so rows are
+// returned as read.
+
 export type MessageRow = Selectable<MessagesTable>;
 export type MessageEventRow = Selectable<MessageEventsTable>;
 export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
-
-const BIGINTS = [
-  "lease_until",
-  "expires_at",
-  "created_at",
-  "updated_at",
-  "sent_at",
-  "delivered_at",
-  "failed_at",
-] as const;
-
-/** pg returns bigint columns as strings; make them numbers once, here. */
-function row(r: MessageRow): MessageRow {
-  const out = { ...r } as Record<string, unknown>;
-  for (const k of BIGINTS) if (out[k] !== null && out[k] !== undefined) out[k] = Number(out[k]);
-  out.segments = Number(out.segments);
-  out.dispatch_attempts = Number(out.dispatch_attempts);
-  if (out.sim_number !== null) out.sim_number = Number(out.sim_number);
-  return out as unknown as MessageRow;
-}
 
 export interface ListFilter {
   locationIds: string[];
@@ -55,17 +38,15 @@ export const messages = {
     return r !== undefined;
   },
   async byId(db: Db, id: string): Promise<MessageRow | undefined> {
-    const r = await db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
-    return r ? row(r) : undefined;
+    return db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
   },
   async byDedupeKey(db: Db, locationId: string, key: string): Promise<MessageRow | undefined> {
-    const r = await db
+    return db
       .selectFrom("messages")
       .selectAll()
       .where("location_id", "=", locationId)
       .where("dedupe_key", "=", key)
       .executeTakeFirst();
-    return r ? row(r) : undefined;
   },
   /**
    * Change a message's status only if it still has `from` (optimistic guard: two reports racing for
@@ -92,8 +73,7 @@ export const messages = {
     if (f.status) q = q.where("status", "=", f.status);
     if (f.since !== undefined) q = q.where("created_at", ">=", f.since);
     if (f.before) q = q.where("id", "<", f.before);
-    const rows = await q.orderBy("id", "desc").limit(f.limit).execute();
-    return rows.map(row);
+    return q.orderBy("id", "desc").limit(f.limit).execute();
   },
   /** Counts per status of a location's messages created since `since` (dashboard overview). */
   async countByStatus(db: Db, locationId: string, since: number): Promise<Map<string, number>> {
@@ -136,13 +116,12 @@ export const events = {
       .execute();
   },
   async forMessage(db: Db, messageId: string): Promise<MessageEventRow[]> {
-    const rows = await db
+    return db
       .selectFrom("message_events")
       .selectAll()
       .where("message_id", "=", messageId)
       .orderBy("seq")
       .execute();
-    return rows.map((r) => ({ ...r, seq: Number(r.seq), at: Number(r.at) }));
   },
 };
 
@@ -158,21 +137,13 @@ export const idempotency = {
     return r !== undefined;
   },
   async get(db: Db, clientId: string, key: string, now: number): Promise<IdempotencyRow | undefined> {
-    const r = await db
+    return db
       .selectFrom("idempotency_keys")
       .selectAll()
       .where("client_id", "=", clientId)
       .where("key", "=", key)
       .where("expires_at", ">", now)
       .executeTakeFirst();
-    return r
-      ? {
-          ...r,
-          created_at: Number(r.created_at),
-          expires_at: Number(r.expires_at),
-          status_code: r.status_code === null ? null : Number(r.status_code),
-        }
-      : undefined;
   },
   /** Cleanup: delete up to `limit` records that expired before `now` (any client). */
   async removeAllExpired(db: Db, now: number, limit: number): Promise<number> {

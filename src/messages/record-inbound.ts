@@ -2,6 +2,7 @@ import { inTransaction, type Ctx } from "../context.js";
 import { AppError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import { messages as repo } from "../store/repos/index.js";
+import type { MessageRow } from "../store/repos/messages.js";
 import { emitEvent } from "../webhooks/index.js";
 import { segmentInfo } from "./encoding.js";
 import { type MessageView, newMessagePayload, presentMessage } from "./presenters.js";
@@ -41,7 +42,7 @@ export async function recordInbound({
     const id = newId("message", now);
     const info = segmentInfo(input.body);
     const createdAt = Number.isFinite(input.receivedAt) && input.receivedAt > 0 ? input.receivedAt : now;
-    const inserted = await repo.messages.insertUnlessDuplicate(tx.db, {
+    const row: MessageRow = {
       id,
       location_id: input.locationId,
       client_id: null,
@@ -56,15 +57,20 @@ export async function recordInbound({
       device_id: input.deviceId ?? null,
       sim_number: input.simNumber ?? null,
       dispatch_attempts: 0,
+      lease_until: null,
+      expires_at: null,
       dedupe_key: input.dedupeKey,
       created_at: createdAt,
       updated_at: now,
-    });
-    const row = inserted
-      ? await repo.messages.byId(tx.db, id)
-      : await repo.messages.byDedupeKey(tx.db, input.locationId, input.dedupeKey);
-    if (!row) throw new Error("inbound message vanished inside its transaction");
-    if (!inserted) return { message: presentMessage(row), duplicate: true, deliveries: 0 };
+      sent_at: null,
+      delivered_at: null,
+      failed_at: null,
+    };
+    if (!(await repo.messages.insertUnlessDuplicate(tx.db, row))) {
+      const first = await repo.messages.byDedupeKey(tx.db, input.locationId, input.dedupeKey);
+      if (!first) throw new Error("inbound duplicate vanished inside its transaction");
+      return { message: presentMessage(first), duplicate: true, deliveries: 0 };
+    }
     await repo.events.first(tx.db, {
       message_id: id,
       status: "received",

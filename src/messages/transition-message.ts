@@ -82,7 +82,7 @@ export async function transitionMessage({
       device_id: input.deviceId ?? null,
       at,
     });
-    const updated = (await repo.messages.byId(tx.db, m.id)) ?? m;
+    const updated: MessageRow = { ...m, ...patch };
     await emitEvent({
       ctx: tx,
       input: { locationId: m.location_id, event: "message_status", payload: statusPayload(updated) },

@@ -1,5 +1,12 @@
-import { type Migration, type MigrationResultSet, Migrator, sql } from "kysely";
-import type { Store } from "../types.js";
+import {
+  type DatabaseIntrospector,
+  type Migration,
+  type MigrationResultSet,
+  Migrator,
+  sql,
+  type TableMetadata,
+} from "kysely";
+import type { Db, Store } from "../types.js";
 import { m0001Accounts } from "./0001_accounts.js";
 import { m0002OAuth } from "./0002_oauth.js";
 import { m0005Devices } from "./0005_devices.js";
@@ -35,11 +42,41 @@ export async function migrate(store: Store): Promise<string[]> {
       ? (await sql<{ s: string }>`select current_schema() as s`.execute(store.db)).rows[0]?.s
       : undefined;
   const migrator = new Migrator({
-    db: store.db,
+    db: schema ? inSchemaOnly(store.db, schema) : store.db,
     provider: { getMigrations: async () => migrations },
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) throw result.error;
   return (result.results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/**
+ * The database as the migrator should see it on PostgreSQL: the same connections, but an
+ * introspector that looks at our schema only. Kysely's own lists every schema of the database and
+ * calls `has_schema_privilege` on each, which fails ("schema … does not exist") when another
+ * process drops its schema during the scan (tests do that all the time; so may other tenants).
+ */
+function inSchemaOnly(db: Db, schema: string): Db {
+  const introspection: DatabaseIntrospector = {
+    async getSchemas() {
+      return [{ name: schema }];
+    },
+    async getTables(): Promise<TableMetadata[]> {
+      const r = await sql<{ name: string }>`
+        select table_name as name from information_schema.tables where table_schema = ${schema}`.execute(db);
+      return r.rows.map((t) => ({ name: t.name, schema, isView: false, columns: [] }));
+    },
+    async getMetadata() {
+      return { tables: await this.getTables() };
+    },
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "introspection") return introspection;
+      const v = Reflect.get(target, prop, target);
+      // Kysely keeps its state in private fields: methods must run on the real instance.
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
 }

@@ -2,7 +2,14 @@ import type { DeviceRow } from "../store/repos/devices.js";
 import { reregistrationToken } from "./tokens.js";
 
 /** The webhook events each phone posts to our ingest endpoint. */
-export const PHONE_EVENTS = ["sms:received", "sms:sent", "sms:delivered", "sms:failed"] as const;
+export const PHONE_EVENTS = [
+  "sms:received",
+  "sms:sent",
+  "sms:delivered",
+  "sms:failed",
+  "mms:downloaded",
+  "system:ping",
+] as const;
 
 /** Where a phone posts its signed webhooks: the dispatch host, one path per device. */
 export function ingestUrl(dispatchUrl: string, deviceId: string): string {

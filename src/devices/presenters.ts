@@ -1,4 +1,5 @@
 import type { DeviceRow } from "../store/repos/devices.js";
+import { isBatteryLow, isOutdatedApp, type PhoneHealth, readHealth } from "./health.js";
 
 export interface SimCard {
   slotIndex?: number;
@@ -24,6 +25,19 @@ export interface DeviceView {
   online: boolean;
   lastSeenAt: string | null;
   createdAt: string;
+  /** From the app's User-Agent; null until the phone has called with it. */
+  appVersion: string | null;
+  /** Older than the first version with the SSE-only channel (MIN_APP_VERSION). */
+  appOutdated: boolean;
+  /**
+   * Registered with a Firebase push token: the app is on its default "Auto" notification channel,
+   * opens no event stream and is woken only by its 15-minute poll. Fix: SSE only, restart the app.
+   */
+  pushOnly: boolean;
+  /** Last `system:ping` health report, and when it came. */
+  health: PhoneHealth | null;
+  healthAt: string | null;
+  batteryLow: boolean;
 }
 
 export function parseSims(raw: string): SimCard[] {
@@ -62,5 +76,41 @@ export function presentDevice(d: DeviceRow, now: number, onlineMs: number): Devi
     online: isOnline(d, now, onlineMs),
     lastSeenAt: d.last_seen_at === null ? null : new Date(Number(d.last_seen_at)).toISOString(),
     createdAt: new Date(Number(d.created_at)).toISOString(),
+    appVersion: d.app_version,
+    appOutdated: isOutdatedApp(d.app_version),
+    pushOnly: d.push_token !== null && d.push_token !== "",
+    health: readHealth(d.health),
+    healthAt: d.health_at === null ? null : new Date(Number(d.health_at)).toISOString(),
+    batteryLow: isBatteryLow(readHealth(d.health)),
+  };
+}
+
+export type DeviceStatus = "online" | "offline" | "battery_low" | "push_only";
+
+/**
+ * The `device_status` webhook payload: one event per change a subscriber should act on (a phone went
+ * offline or came back, its battery ran low, or it registered on the push-only channel).
+ */
+export function deviceStatusPayload(
+  d: DeviceRow,
+  status: DeviceStatus,
+  at: number,
+  onlineMs: number,
+): Record<string, unknown> {
+  const health = readHealth(d.health);
+  return {
+    event: "device_status",
+    id: d.id,
+    locationId: d.location_id,
+    name: d.name,
+    status,
+    online: status === "offline" ? false : isOnline(d, at, onlineMs),
+    battery:
+      health && health.batteryLevel !== null
+        ? { level: health.batteryLevel, charging: health.charging }
+        : null,
+    push_only: d.push_token !== null && d.push_token !== "",
+    last_seen_at: d.last_seen_at === null ? null : new Date(Number(d.last_seen_at)).toISOString(),
+    updated_at: new Date(at).toISOString(),
   };
 }

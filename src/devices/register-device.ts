@@ -51,6 +51,7 @@ export async function registerDevice({
         ...(input.simCards ? { sim_cards: sims } : {}),
         updated_at: now,
         last_seen_at: now,
+        registered_at: now,
       });
       return { id: device.id, token, login: device.location_id };
     }
@@ -79,6 +80,10 @@ export async function registerDevice({
       created_at: now,
       updated_at: now,
       last_seen_at: now,
+      registered_at: now,
+      // Anything the phone received between its own start and this registration: ask for it again
+      // once it has its webhooks (see gateway/events-route.ts).
+      export_since: now,
     });
     await repo.pairings.setDevice(tx.db, pairing.id, id);
     return { id, token, login: pairing.location_id };

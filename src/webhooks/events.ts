@@ -1,5 +1,5 @@
 /** The events a subscription can ask for. */
-export const WEBHOOK_EVENTS = ["new_message", "message_status"] as const;
+export const WEBHOOK_EVENTS = ["new_message", "message_status", "device_status"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export function isWebhookEvent(v: string): v is WebhookEvent {

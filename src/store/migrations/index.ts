@@ -14,6 +14,7 @@ import { m0006OAuthCodes } from "./0006_oauth_codes.js";
 import { m0007Messages } from "./0007_messages.js";
 import { m0008Webhooks } from "./0008_webhooks.js";
 import { m0009MessageLists } from "./0009_message_lists.js";
+import { m0010PhoneState } from "./0010_phone_state.js";
 import { type AppMigration, kitFor, type SchemaDb } from "./kit.js";
 
 /** The whole history, in order. Each domain appends its own files; names sort in apply order. */
@@ -25,6 +26,7 @@ export const MIGRATIONS: AppMigration[] = [
   m0007Messages,
   m0008Webhooks,
   m0009MessageLists,
+  m0010PhoneState,
 ];
 
 /**

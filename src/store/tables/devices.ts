@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /** Phones (SMSGate app instances) bound to a location, their pairing tokens, and routing state. */
 export interface DevicesTable {
   id: string;
@@ -23,6 +25,21 @@ export interface DevicesTable {
   created_at: number;
   updated_at: number;
   last_seen_at: number | null;
+  /** When the phone last registered (pairing or re-registration); its start-up fetches race this. */
+  registered_at: number | null;
+  /** Last GET /settings and GET /webhooks: before registered_at means the phone holds none yet. */
+  settings_fetched_at: number | null;
+  webhooks_fetched_at: number | null;
+  /** An inbox export (`MessagesExportRequested`) owed to the phone, covering from this time to now. */
+  export_since: number | null;
+  /** The presence last announced to `device_status` subscribers: online, offline or unknown. */
+  presence: Generated<string>;
+  presence_at: number | null;
+  /** From the app's User-Agent (`me.capcom.smsgateway/<version>`). */
+  app_version: string | null;
+  /** JSON of the last `system:ping` health report, reduced to what we show (see devices/health.ts). */
+  health: string | null;
+  health_at: number | null;
 }
 
 /** One-time pairing: a long token (QR code) and a short code, both hashed, single use, expiring. */

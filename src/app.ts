@@ -5,6 +5,7 @@ import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import { dispatchApiPlugin, apiPlugin } from "./api/index.js";
+import { mediaPlugin } from "./api/media.js";
 import { oauthPlugin } from "./api/oauth/index.js";
 import { systemPlugin } from "./api/system.js";
 import { REDACT_PATHS } from "./core/logger.js";
@@ -148,6 +149,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     await app.register(gatewayPlugin, { ...deps, prefix: "/api/mobile/v1" } as AppDeps & { prefix: string });
     await app.register(oauthPlugin, deps);
     await app.register(docsPlugin);
+    await app.register(mediaPlugin, deps);
   } else {
     await app.register(dispatchApiPlugin, { ...deps, prefix: "/api/v1" } as AppDeps & { prefix: string });
     await app.register(gatewayPlugin, {

@@ -1,5 +1,6 @@
 import type { Clock } from "./core/clock.js";
 import type { Logger } from "./core/logger.js";
+import type { MediaOptions } from "./messages/media.js";
 import type { Db, Store } from "./store/types.js";
 
 /**
@@ -12,6 +13,11 @@ export interface Ctx {
   clock: Clock;
   log: Logger;
   requestId?: string;
+  /**
+   * Inbound MMS: the size cap and the signing of attachment URLs. Set on requests (`requestCtx`);
+   * absent in jobs and the CLI, where inbound attachments are presented without URLs.
+   */
+  media?: MediaOptions;
 }
 
 /** The same context, with `db` pointing at an open transaction. */

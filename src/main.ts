@@ -1,10 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
-import { secretKey } from "./accounts/index.js";
+import { recordPhoneEndpoint, secretKey } from "./accounts/index.js";
 import { buildApp } from "./app.js";
 import type { Config } from "./config/index.js";
+import type { Ctx } from "./context.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { type Logger, REDACT_PATHS } from "./core/logger.js";
+import { lanAddresses, phoneApiUrl } from "./devices/reachability.js";
 import type { AppDeps } from "./http/deps.js";
 import { type BackgroundJob, buildJobs } from "./jobs/index.js";
 import { createMetrics } from "./observability/metrics.js";
@@ -63,6 +65,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       dispatch = await buildApp(deps, { surface: "dispatch", logger: opts.logger !== false });
       await dispatch.listen({ port: config.dispatchPort, host: config.host });
     }
+    await recordEndpoint(config, ctxForSecret, url);
   }
   const { jobs, wake } = config.role === "api" ? { jobs: [], wake: () => undefined } : buildJobs(deps, log);
   wakeHooks.push(wake);
@@ -95,4 +98,30 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       return closing;
     },
   };
+}
+
+/**
+ * Keep the URL phones are given where `devices pair` (another process, another environment) can read
+ * it. Advisory: a failure is logged, never fatal.
+ */
+async function recordEndpoint(config: Config, ctx: Ctx, listening: string): Promise<void> {
+  try {
+    const port = Number(new URL(listening).port) || config.port;
+    // PORT=0 (tests, some supervisors) leaves ":0" in a derived URL: name the real port.
+    const dispatch = new URL(config.dispatchUrl);
+    dispatch.port = String(port);
+    const base = new URL(config.dispatchUrl).port === "0" ? dispatch.toString() : config.dispatchUrl;
+    await recordPhoneEndpoint({
+      ctx,
+      input: {
+        phoneUrl: phoneApiUrl(base),
+        variable: config.dispatchUrl === config.publicUrl ? "PUBLIC_URL" : "DISPATCH_URL",
+        host: config.host,
+        port,
+        lan: lanAddresses(),
+      },
+    });
+  } catch (err) {
+    ctx.log.warn({ err }, "could not record the phones' URL for `devices pair`");
+  }
 }

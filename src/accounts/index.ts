@@ -16,4 +16,11 @@ export {
 export { listMembers, type MemberView } from "./list-members.js";
 export { setAdmin } from "./set-admin.js";
 export { needsSetup, setupInstance } from "./setup-instance.js";
-export { findUserByEmail, listUsers, secretKey } from "./lookups.js";
+export {
+  findUserByEmail,
+  listUsers,
+  type PhoneEndpoint,
+  phoneEndpoint,
+  recordPhoneEndpoint,
+  secretKey,
+} from "./lookups.js";

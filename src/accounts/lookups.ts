@@ -32,3 +32,45 @@ export async function secretKey({
   if (input.configured) return input.configured;
   return accounts.settings.getOrInit(ctx.db, "secret_key", randomToken(32));
 }
+
+/**
+ * Where phones reach this installation, as the last server to start recorded it: `devices pair` runs
+ * in a shell that rarely has the service's environment, so it prints this rather than its own guess.
+ */
+export interface PhoneEndpoint {
+  /** The URL phones are given: `DISPATCH_URL/api/mobile/v1`. */
+  phoneUrl: string;
+  /** The setting it came from. */
+  variable: "PUBLIC_URL" | "DISPATCH_URL";
+  /** Where the server listens (HOST) and its real port. */
+  host: string;
+  port: number;
+  /** The server machine's LAN addresses at start-up (what a loopback URL should be replaced with). */
+  lan: { iface: string; address: string; family: "IPv4" | "IPv6" }[];
+  recordedAt: string;
+}
+
+const PHONE_ENDPOINT = "phone_endpoint";
+
+export async function recordPhoneEndpoint({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: Omit<PhoneEndpoint, "recordedAt">;
+}): Promise<void> {
+  const value: PhoneEndpoint = { ...input, recordedAt: new Date(ctx.clock.now()).toISOString() };
+  await accounts.settings.put(ctx.db, PHONE_ENDPOINT, JSON.stringify(value));
+}
+
+/** The recorded endpoint; undefined when no server has started on this database yet. */
+export async function phoneEndpoint({ ctx }: { ctx: Ctx }): Promise<PhoneEndpoint | undefined> {
+  const raw = await accounts.settings.get(ctx.db, PHONE_ENDPOINT);
+  if (!raw) return undefined;
+  try {
+    const v = JSON.parse(raw) as PhoneEndpoint;
+    return typeof v.phoneUrl === "string" ? { ...v, lan: Array.isArray(v.lan) ? v.lan : [] } : undefined;
+  } catch {
+    return undefined;
+  }
+}

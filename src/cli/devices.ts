@@ -1,7 +1,15 @@
 import { createInterface } from "node:readline";
 import QRCode from "qrcode";
 import { AppError } from "../core/errors.js";
+import { phoneEndpoint } from "../accounts/index.js";
 import { createPairing, listDevices } from "../devices/index.js";
+import {
+  checkReachability,
+  lanAddresses,
+  MIN_APP_VERSION,
+  phoneApiUrl,
+  reachabilityLines,
+} from "../devices/reachability.js";
 import { type PhoneEvent, SimulatedPhone } from "../devices/simulator/phone.js";
 import type { CommandSpec } from "./commands.js";
 import { output, withCommandCtx } from "./context.js";
@@ -20,22 +28,61 @@ export const deviceCommands: CommandSpec[] = [
     async run({ config, values, json }) {
       const locationId = str(values, "location");
       if (!locationId) throw new AppError("invalid_request", "--location is required");
-      const pairing = await withCommandCtx(config, (ctx) =>
-        createPairing({ ctx, input: { locationId, ttlMs: config.pairingTtlSeconds * 1000 } }),
+      const { pairing, endpoint } = await withCommandCtx(config, async (ctx) => ({
+        pairing: await createPairing({ ctx, input: { locationId, ttlMs: config.pairingTtlSeconds * 1000 } }),
+        endpoint: await phoneEndpoint({ ctx }),
+      }));
+      // The running server's URL, not this shell's: under a supervisor the two environments differ.
+      const serverUrl = endpoint?.phoneUrl ?? phoneApiUrl(config.dispatchUrl);
+      const reach = checkReachability(
+        {
+          phoneUrl: serverUrl,
+          variable:
+            endpoint?.variable ?? (config.dispatchUrl === config.publicUrl ? "PUBLIC_URL" : "DISPATCH_URL"),
+          host: endpoint?.host ?? config.host,
+          port: endpoint?.port ?? config.port,
+        },
+        endpoint?.lan ?? lanAddresses(),
       );
-      const serverUrl = `${config.publicUrl}/api/mobile/v1`;
-      if (json) return output(true, { ...pairing, serverUrl }, "");
+      if (json) {
+        return output(
+          true,
+          {
+            ...pairing,
+            serverUrl,
+            serverUrlFrom: endpoint ? "server" : "cli-config",
+            serverUrlRecordedAt: endpoint?.recordedAt ?? null,
+            minAppVersion: MIN_APP_VERSION,
+            reachability: reach,
+          },
+          "",
+        );
+      }
       const qr = await QRCode.toString(pairing.token, { type: "terminal", small: true });
+      const source = endpoint
+        ? `(API URL as recorded by the server that started at ${endpoint.recordedAt})`
+        : [
+            "Note: no server has recorded its URL in this database yet, so this API URL comes from this",
+            `shell's settings (${reach.variable}, HOST, PORT). Start the server once, or check they match the server's.`,
+          ].join("\n");
+      const warnings = reachabilityLines(reach);
       process.stdout.write(
         [
           `Pairing for ${locationId} (single use, valid until ${pairing.expiresAt})`,
           "",
-          "In the SMS Gateway for Android app: Settings > Cloud server:",
-          `  API URL:        ${serverUrl}`,
-          `  Private token:  ${pairing.token}`,
-          `  (or sign in with the one-time code ${pairing.code})`,
-          "Then switch the app to Cloud server and start it.",
+          `In the SMS Gateway for Android app (${MIN_APP_VERSION} or newer), Settings > Cloud server:`,
+          `  API URL:               ${serverUrl}`,
+          "  Notification channel:  SSE only",
+          'Switch the app to Cloud server, start it and choose "Sign in by code":',
+          `  One-time code:         ${pairing.code}`,
+          'or enter the private token first (Settings > Cloud server > Private token) and choose "Sign up":',
+          `  Private token:         ${pairing.token}`,
+          "Accept the restart the app asks for once it has fetched its settings.",
           "",
+          source,
+          ...(warnings.length > 0 ? ["", ...warnings] : []),
+          "",
+          "The private token as a QR code (to copy it to the phone; the app has no scanner):",
           qr,
         ].join("\n"),
       );
@@ -135,11 +182,21 @@ function human(e: PhoneEvent | { type: "credentials"; deviceId: string; deviceTo
       return `event: ${e.event}`;
     case "fetched":
       return `fetched ${e.count} message(s)`;
+    case "settings":
+      return e.ok ? "settings imported" : `settings not imported${e.error ? ` (${e.error})` : ""}`;
+    case "webhooks":
+      return `${e.count} webhook(s) registered`;
     case "sent":
       return `SMS to ${e.to.join(", ")}${e.simNumber ? ` (SIM ${e.simNumber})` : ""}: ${e.text}`;
     case "reported":
       return `  ${e.messageId} -> ${e.state}`;
     case "inbound":
       return `inbound from ${e.from} posted (${e.status})`;
+    case "expired":
+      return `  ${e.messageId} expired before it could be sent`;
+    case "webhook":
+      return `webhook ${e.event} posted (${e.status}, attempt ${e.attempt})`;
+    case "export":
+      return `inbox export: ${e.count} message(s) posted again`;
   }
 }

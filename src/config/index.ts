@@ -52,6 +52,10 @@ export interface Config {
   messageTtlSeconds: number;
   /** Phones: how long a pairing token / code stays valid. */
   pairingTtlSeconds: number;
+  /** Phones: failed POST /device attempts (token or code) per minute per client address (IPv6: its /64). */
+  pairingFailuresPerAddressPerMinute: number;
+  /** Phones: failed `Code` pairing attempts per minute across the instance; then every code gets 429. */
+  pairingCodeFailuresPerMinute: number;
   /** Phones: signed webhooks from phones whose X-Timestamp is further off than this are refused. */
   ingestMaxSkewSeconds: number;
   /** Webhooks: timeout of one delivery POST (connect, headers and body), in milliseconds. */
@@ -72,6 +76,15 @@ export interface Config {
   webhookPollMs: number;
   /** Webhooks: finished deliveries and their attempt logs are kept this many days (log and replay). */
   webhookRetentionDays: number;
+  /**
+   * Inbound MMS: the most attachment bytes (decoded) stored per message. Parts past it are dropped and
+   * the message is annotated; the message itself is always stored.
+   */
+  mmsMaxBytes: number;
+  /** Inbound MMS: attachment contents are deleted this many days after the message arrived. */
+  mmsRetentionDays: number;
+  /** Inbound MMS: how long a signed attachment URL (webhooks, API, dashboard) stays valid. */
+  mmsUrlTtlSeconds: number;
 }
 
 type Source = Record<string, string | undefined>;
@@ -191,10 +204,12 @@ export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config
     rateLimitPerMinute: int("RATE_LIMIT_PER_MINUTE", 600, 1, 10_000_000) ?? 600,
     rateLimitPerLocationPerMinute: int("RATE_LIMIT_PER_LOCATION_PER_MINUTE", 300, 1, 10_000_000) ?? 300,
     authCacheMs: int("AUTH_CACHE_MS", 5000, 0, 5000) ?? 5000,
-    deviceLeaseSeconds: int("DEVICE_LEASE_SECONDS", 60, 5, 86_400) ?? 60,
-    deviceOnlineSeconds: int("DEVICE_ONLINE_SECONDS", 90, 10, 86_400) ?? 90,
+    deviceLeaseSeconds: int("DEVICE_LEASE_SECONDS", 60, 1, 86_400) ?? 60,
+    deviceOnlineSeconds: int("DEVICE_ONLINE_SECONDS", 90, 3, 86_400) ?? 90,
     messageTtlSeconds: int("MESSAGE_TTL_SECONDS", 86_400, 60, 30 * 86_400) ?? 86_400,
     pairingTtlSeconds: int("PAIRING_TTL_SECONDS", 900, 60, 7 * 86_400) ?? 900,
+    pairingFailuresPerAddressPerMinute: int("PAIRING_FAILURES_PER_ADDRESS_PER_MINUTE", 10, 1, 10_000) ?? 10,
+    pairingCodeFailuresPerMinute: int("PAIRING_CODE_FAILURES_PER_MINUTE", 60, 1, 10_000) ?? 60,
     ingestMaxSkewSeconds: int("INGEST_MAX_SKEW_SECONDS", 300, 10, 3600) ?? 300,
     webhookTimeoutMs: int("WEBHOOK_TIMEOUT_MS", 15_000, 100, 120_000) ?? 15_000,
     webhookRetryScheduleMs: schedule ?? parseDurations(DEFAULT_WEBHOOK_SCHEDULE) ?? [],
@@ -205,6 +220,9 @@ export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config
     webhookConcurrency: int("WEBHOOK_CONCURRENCY", 64, 1, 10_000) ?? 64,
     webhookPollMs: int("WEBHOOK_POLL_MS", 1000, 10, 60_000) ?? 1000,
     webhookRetentionDays: int("WEBHOOK_RETENTION_DAYS", 30, 1, 3650) ?? 30,
+    mmsMaxBytes: int("MMS_MAX_BYTES", 5 * 1024 * 1024, 0, 100 * 1024 * 1024) ?? 5 * 1024 * 1024,
+    mmsRetentionDays: int("MMS_RETENTION_DAYS", 30, 1, 3650) ?? 30,
+    mmsUrlTtlSeconds: int("MMS_URL_TTL_SECONDS", 7 * 86_400, 1, 365 * 86_400) ?? 7 * 86_400,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

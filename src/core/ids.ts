@@ -12,6 +12,7 @@ export const ID_PREFIX = {
   client: "cli",
   grant: "gr",
   message: "msg",
+  attachment: "att",
   webhook: "wh",
   delivery: "whd",
   event: "evt",

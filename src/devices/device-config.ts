@@ -27,6 +27,15 @@ export function deviceWebhooks(device: DeviceRow, dispatchUrl: string) {
 }
 
 /**
+ * Attempts the app makes to post each webhook, 5 s × 2^(n−1) apart: 14 span about 22 h, so a server
+ * or proxy outage of about a day loses no inbound SMS (the app drops an event after its last try).
+ */
+export const WEBHOOK_RETRY_COUNT = 14;
+
+/** How often the app posts `system:ping` (battery, connection, failed sends) and pulls. */
+export const PING_INTERVAL_SECONDS = 300;
+
+/**
  * GET /settings in SMSGate's snake_case sections. Pacing: the phone enforces one limit window, so it
  * gets the tightest we have (per minute, else hour, else day); the server enforces all three. The
  * gateway section keeps the phone on SSE (no Firebase) and hands it its re-registration token. It never
@@ -44,13 +53,15 @@ export function deviceSettings(device: DeviceRow, secret: string) {
   return {
     messages: {
       ...limit,
-      ...(device.send_interval_min !== null ? { send_interval_min: device.send_interval_min } : {}),
-      ...(device.send_interval_max !== null ? { send_interval_max: device.send_interval_max } : {}),
+      // Explicit nulls: the app resets a key sent as null, but keeps its old value for a missing key,
+      // so a send interval cleared on the dashboard would stay on the phone.
+      send_interval_min: device.send_interval_min,
+      send_interval_max: device.send_interval_max,
       processing_order: "FIFO",
     },
-    ping: { interval_seconds: 300 },
+    ping: { interval_seconds: PING_INTERVAL_SECONDS },
     logs: { lifetime_days: 7 },
-    webhooks: { internet_required: true, retry_count: 10, signing_key: device.signing_key },
+    webhooks: { internet_required: true, retry_count: WEBHOOK_RETRY_COUNT, signing_key: device.signing_key },
     gateway: { notification_channel: "SSE_ONLY", private_token: reregistrationToken(secret, device.id) },
   };
 }

@@ -96,6 +96,7 @@ export const MIN_APP_VERSION = "1.53.0";
 export function isOutdatedApp(version: string | null | undefined): boolean {
   if (!version) return false;
   const a = version.split(/[.+-]/).map((p) => Number.parseInt(p, 10));
+  if (!Number.isFinite(a[0])) return false;
   const b = MIN_APP_VERSION.split(".").map((p) => Number.parseInt(p, 10));
   for (let i = 0; i < 3; i++) {
     const x = Number.isFinite(a[i]) ? (a[i] as number) : 0;

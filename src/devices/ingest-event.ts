@@ -2,7 +2,13 @@ import { type Ctx, withDb } from "../context.js";
 import { hmacHex, safeEqual, sha256Hex } from "../core/crypto.js";
 import { AppError } from "../core/errors.js";
 import { devices as repo } from "../store/repos/index.js";
-import { recordInbound, transitionMessage } from "./messages-port.js";
+import { emitEvent } from "../webhooks/index.js";
+import { applyPhoneOutcome } from "./apply-outcome.js";
+import { isBatteryLow, parseHealth, readHealth } from "./health.js";
+import { ingestMms } from "./ingest-mms.js";
+import { recordInbound } from "./messages-port.js";
+import { noteContact } from "./note-contact.js";
+import { deviceStatusPayload } from "./presenters.js";
 
 export interface IngestInput {
   deviceId: string;
@@ -11,6 +17,7 @@ export interface IngestInput {
   signature: string | undefined;
   timestamp: string | undefined;
   maxSkewMs: number;
+  onlineMs: number;
 }
 
 interface Envelope {
@@ -66,9 +73,36 @@ export async function ingestEvent({
   // event-loop turn instead of paying an fsync per event; each event keeps its own savepoint.
   return ctx.store.batch(async (db) => {
     const tx = withDb(ctx, db);
-    await repo.devices.touch(tx.db, [device.id], now, 0);
+    await noteContact({ ctx: tx, input: { device, onlineMs: input.onlineMs } });
     if (!(await repo.events.firstSeen(tx.db, device.id, envelopeId, event, now))) {
       return { event, duplicate: true };
+    }
+    if (event === "system:ping") {
+      const health = parseHealth(p);
+      if (!health) return { event, duplicate: false };
+      const wasLow = isBatteryLow(readHealth(device.health));
+      const row = { ...device, health: JSON.stringify(health), health_at: now };
+      await repo.devices.update(tx.db, device.id, {
+        health: row.health,
+        health_at: now,
+        ...(health.version ? { app_version: health.version } : {}),
+      });
+      // Announce a battery running low once, when it crosses the line (not on every ping).
+      if (!wasLow && isBatteryLow(health)) {
+        await emitEvent({
+          ctx: tx,
+          input: {
+            locationId: device.location_id,
+            event: "device_status",
+            payload: deviceStatusPayload(row, "battery_low", now, input.onlineMs),
+          },
+        });
+      }
+      return { event, duplicate: false };
+    }
+    if (event === "mms:downloaded") {
+      const messageId = await ingestMms({ ctx: tx, input: { device, payload: p } });
+      return { event, duplicate: false, messageId };
     }
     const sim = typeof p.simNumber === "number" ? p.simNumber : undefined;
     if (event === "sms:received") {
@@ -95,24 +129,18 @@ export async function ingestEvent({
     const status = OUTCOMES[event];
     const messageId = str(p.messageId);
     if (status && messageId) {
-      const m = await repo.queue.byIdInLocation(tx.db, messageId, device.location_id);
-      if (m) {
-        const at = time(p.sentAt) ?? time(p.deliveredAt) ?? time(p.failedAt) ?? now;
-        await transitionMessage({
-          ctx: tx,
-          input: {
-            messageId,
-            status,
-            at: Math.min(at, now),
-            error:
-              status === "failed" ? (str(p.reason) ?? "The phone reported the message as failed") : undefined,
-            deviceId: device.id,
-            simNumber: sim,
-            source: "phone",
-          },
-        });
-        if (status !== "failed") await repo.sends.record(tx.db, messageId, device.id, sim ?? 1, now);
-      }
+      const at = time(p.sentAt) ?? time(p.deliveredAt) ?? time(p.failedAt) ?? now;
+      await applyPhoneOutcome({
+        ctx: tx,
+        input: {
+          device,
+          messageId,
+          status,
+          at,
+          error: status === "failed" ? str(p.reason) : undefined,
+          simNumber: sim,
+        },
+      });
     }
     return { event, duplicate: false, messageId };
   });

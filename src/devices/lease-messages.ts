@@ -8,11 +8,25 @@ import { isOnline, simNumbers } from "./presenters.js";
 const MAX_BATCH = 100;
 
 /**
- * GET /message: route queued messages of the phone's location to this phone and lease them. Status
- * stays `queued` until the phone acknowledges; a lease that runs out returns the message to the queue.
+ * How long a phone holds what it fetched before the message may go to another phone: the lease, but
+ * never less than the time it takes to call a phone offline. The phone gets the end of this window
+ * as `validUntil` and refuses to send later ("TTL expired"), so by the time a message can fail over
+ * its first holder can no longer send it.
+ */
+export function holdMs(leaseMs: number, onlineMs: number): number {
+  return Math.max(leaseMs, onlineMs);
+}
+
+/**
+ * GET /message: route queued messages of the phone's location to this phone and hold them for it.
+ * Status stays `queued` until the phone reports the radio took the message (`Processed`).
+ * - A message another phone fetched is never offered here while that phone is alive (see
+ *   queue.releaseLapsed): the stock app reports nothing until it has sent, so "no report yet" says
+ *   nothing about whether it will.
+ * - Messages this phone already holds come back again (the app de-duplicates by id and re-reports).
  * - A contact's thread stays on the phone and SIM it last used while that phone is online.
- * - Each SIM takes no more than its pacing allows.
- * - Messages already leased to this phone come back again (the app de-duplicates by id).
+ * - Each SIM takes no more than its pacing allows, and the phone is not given more than it can send
+ *   inside its hold window at its send interval (the rest wait for its next fetch or another phone).
  */
 export async function leaseMessages({
   ctx,
@@ -45,18 +59,18 @@ export async function leaseMessages({
       peers.filter((p) => p.id !== device.id && isOnline(p, now, input.onlineMs)).map((p) => p.id),
     );
     const threadOf = new Map(threads.map((t) => [t.phone, t]));
-    const again: QueuedRow[] = [];
+    const hold = holdMs(input.leaseMs, input.onlineMs);
+    const again = candidates.filter((m) => m.device_id === device.id);
+    // What the phone can send before its validUntil, at the slowest of its send interval.
+    const interval = (device.send_interval_max ?? device.send_interval_min ?? 0) * 1000;
+    const capacity = interval > 0 ? Math.max(1, Math.floor(hold / interval)) : MAX_BATCH;
+    let room = Math.min(MAX_BATCH - again.length, capacity - again.length);
     const bySim = new Map<number, QueuedRow[]>();
-    let count = 0;
     for (const m of candidates) {
-      if (count >= MAX_BATCH) break;
-      if (m.device_id === device.id && m.lease_until !== null && m.lease_until > now) {
-        again.push(m);
-        count++;
-        continue;
-      }
+      if (room <= 0) break;
+      if (m.device_id !== null) continue;
       const thread = threadOf.get(m.phone);
-      // Stickiness yields once the message was handed out and not taken (a lapsed lease): failover.
+      // Stickiness yields once the message was handed out and came back (its phone went away).
       const sticky = m.dispatch_attempts === 0;
       if (sticky && thread && thread.device_id !== device.id && onlinePeers.has(thread.device_id)) continue;
       const preferred = thread?.device_id === device.id ? thread.sim_number : undefined;
@@ -67,15 +81,10 @@ export async function leaseMessages({
       if (sim === undefined) continue;
       left.set(sim, (left.get(sim) ?? 0) - 1);
       bySim.set(sim, [...(bySim.get(sim) ?? []), m]);
-      count++;
+      room--;
     }
-    const leaseUntil = now + input.leaseMs;
+    const leaseUntil = now + hold;
     const out = [...again];
-    // Re-fetching renews the lease on what the phone already holds (it is fetching, so it is alive).
-    for (const sim of new Set(again.map((m) => m.sim_number))) {
-      const ids = again.filter((m) => m.sim_number === sim).map((m) => m.id);
-      await repo.queue.lease(tx.db, ids, { deviceId: device.id, sim, leaseUntil, now });
-    }
     for (const [sim, rows] of bySim) {
       const simForPhone = sims.length > 1 ? sim : null;
       const got = new Set(

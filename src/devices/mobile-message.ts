@@ -2,8 +2,9 @@ import type { QueuedRow } from "../store/repos/devices.js";
 
 /**
  * A queued message as SMSGate's `MobileMessage`. The stock app sends SMS only, so attachment URLs are
- * appended to the text (one per line) rather than dropped. The deadline goes as `validUntil` (SMSGate
- * treats `ttl` and `validUntil` as alternatives), so the phone itself refuses to send late.
+ * appended to the text (one per line) rather than dropped. `validUntil` is the end of this phone's
+ * hold on the message (or the message's own deadline, if sooner): past it the app refuses to send
+ * ("TTL expired"), so a phone that lost a message to another phone never sends it late.
  */
 export function presentMobileMessage(m: QueuedRow, ttlMs: number) {
   let urls: string[] = [];
@@ -14,7 +15,8 @@ export function presentMobileMessage(m: QueuedRow, ttlMs: number) {
     urls = [];
   }
   const text = [m.body ?? "", ...urls].filter((s) => s.length > 0).join("\n");
-  const validUntil = m.expires_at ?? m.created_at + ttlMs;
+  const deadline = m.expires_at ?? m.created_at + ttlMs;
+  const validUntil = m.lease_until !== null ? Math.min(deadline, m.lease_until) : deadline;
   return {
     id: m.id,
     message: text,

@@ -88,29 +88,28 @@ export function presentDevice(d: DeviceRow, now: number, onlineMs: number): Devi
 export type DeviceStatus = "online" | "offline" | "battery_low" | "push_only";
 
 /**
- * The `device_status` webhook payload: one event per change a subscriber should act on (a phone went
- * offline or came back, its battery ran low, or it registered on the push-only channel).
+ * The `device_status` webhook payload (CONTRACT.md: `event, deviceId, locationId, status, battery,
+ * charging, updated_at`, plus the phone's `name` and `last_seen_at` so a subscriber can say which
+ * phone and since when): one event per change a subscriber should act on (a phone went offline or
+ * came back, its battery ran low, or it registered on the push-only channel). `battery` is the last
+ * reported level in percent and `charging` whether it was charging; both null before any report.
  */
 export function deviceStatusPayload(
   d: DeviceRow,
   status: DeviceStatus,
   at: number,
-  onlineMs: number,
+  _onlineMs: number,
 ): Record<string, unknown> {
   const health = readHealth(d.health);
   return {
     event: "device_status",
-    id: d.id,
+    deviceId: d.id,
     locationId: d.location_id,
-    name: d.name,
     status,
-    online: status === "offline" ? false : isOnline(d, at, onlineMs),
-    battery:
-      health && health.batteryLevel !== null
-        ? { level: health.batteryLevel, charging: health.charging }
-        : null,
-    push_only: d.push_token !== null && d.push_token !== "",
-    last_seen_at: d.last_seen_at === null ? null : new Date(Number(d.last_seen_at)).toISOString(),
+    battery: health?.batteryLevel ?? null,
+    charging: health?.charging ?? null,
     updated_at: new Date(at).toISOString(),
+    name: d.name,
+    last_seen_at: d.last_seen_at === null ? null : new Date(Number(d.last_seen_at)).toISOString(),
   };
 }

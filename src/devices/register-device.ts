@@ -4,6 +4,7 @@ import { AppError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import { devices as repo } from "../store/repos/index.js";
 import type { SimCard } from "./presenters.js";
+import { announcePushOnly } from "./note-contact.js";
 import { verifyReregistrationToken } from "./tokens.js";
 
 export interface Registration {
@@ -53,6 +54,7 @@ export async function registerDevice({
         last_seen_at: now,
         registered_at: now,
       });
+      await announcePushOnly(tx, { ...device, push_token: input.pushToken ?? null }, !!device.push_token);
       return { id: device.id, token, login: device.location_id };
     }
     const pairing = await repo.pairings.consume(
@@ -86,6 +88,8 @@ export async function registerDevice({
       export_since: now,
     });
     await repo.pairings.setDevice(tx.db, pairing.id, id);
+    const created = await repo.devices.byId(tx.db, id);
+    if (created) await announcePushOnly(tx, created, false);
     return { id, token, login: pairing.location_id };
   });
 }

@@ -1,7 +1,7 @@
-import { inTransaction, type Ctx } from "../context.js";
+import type { Ctx } from "../context.js";
 import type { DeviceRow } from "../store/repos/devices.js";
 import { devices as repo } from "../store/repos/index.js";
-import { transitionMessage } from "./messages-port.js";
+import { applyPhoneOutcome, type PhoneOutcome } from "./apply-outcome.js";
 
 export interface StateReport {
   id: string;
@@ -10,11 +10,12 @@ export interface StateReport {
   states?: Record<string, string>;
 }
 
-type Outbound = "dispatched" | "sent" | "delivered" | "failed";
-
-/** SMSGate states to ours. `Pending` from the phone means "I have it" (SMSGate stores it as Processed). */
-const STATE_MAP: Record<string, Outbound> = {
-  Pending: "dispatched",
+/**
+ * SMSGate states to ours. The app's first report is `Processed` (the radio took the SMS); it reports
+ * `Pending` only when a fetch returns a message it already has and has not sent yet, which changes
+ * nothing here (the message stays with it). `Cancelled` is the app's answer to MessageCancelled.
+ */
+const STATE_MAP: Record<string, PhoneOutcome | undefined> = {
   Processed: "dispatched",
   Sent: "sent",
   Delivered: "delivered",
@@ -22,8 +23,10 @@ const STATE_MAP: Record<string, Outbound> = {
 };
 
 /**
- * PATCH /message: apply the phone's per-message state reports. Unknown ids, other locations' messages
- * and states we do not track are ignored (the endpoint answers 204 regardless, as SMSGate does).
+ * PATCH /message: apply the phone's per-message state reports (see applyPhoneOutcome for who may say
+ * what). Unknown ids, other locations' messages and states we do not track are ignored (the endpoint
+ * answers 204 regardless, as SMSGate does). When a report frees work (a message sent or handed back)
+ * and the location still has messages no phone holds, its phones are woken to fetch them.
  */
 export async function reportStates({
   ctx,
@@ -31,53 +34,59 @@ export async function reportStates({
 }: {
   ctx: Ctx;
   input: { device: DeviceRow; reports: StateReport[] };
-}): Promise<{ applied: number }> {
+}): Promise<{ applied: number; requeued: number }> {
   let applied = 0;
+  let requeued = 0;
+  const now = ctx.clock.now();
   for (const report of input.reports) {
-    const status = STATE_MAP[report.state];
-    if (!status) continue;
-    const done = await inTransaction(ctx, async (tx) => {
-      const now = tx.clock.now();
-      const m = await repo.queue.byIdInLocation(tx.db, report.id, input.device.location_id);
-      if (!m) return false;
-      // A phone whose lease ran out and went to another phone must not take the message back.
-      const heldByOther =
-        m.status === "queued" &&
-        m.device_id !== null &&
-        m.device_id !== input.device.id &&
-        m.lease_until !== null &&
-        m.lease_until > now;
-      if (heldByOther && status === "dispatched") return false;
-      const at = reportedAt(report, now);
-      const sim = m.device_id === input.device.id ? m.sim_number : null;
-      const error =
-        status === "failed"
-          ? (report.recipients?.find((r) => r.error)?.error ?? "The phone reported the message as failed")
-          : undefined;
-      await transitionMessage({
-        ctx: tx,
+    for (const step of steps(report, now)) {
+      const r = await applyPhoneOutcome({
+        ctx,
         input: {
-          messageId: m.id,
-          status,
-          error: error ?? undefined,
-          at,
-          deviceId: input.device.id,
-          simNumber: sim ?? undefined,
-          source: "phone",
+          device: input.device,
+          messageId: report.id,
+          status: step.status,
+          error:
+            step.status === "failed"
+              ? (report.recipients?.find((x) => x.error)?.error ?? undefined)
+              : undefined,
+          at: step.at,
         },
       });
-      if (status !== "failed") await repo.sends.record(tx.db, m.id, input.device.id, sim ?? 1, now);
-      return true;
-    });
-    if (done) applied++;
+      if (r === "applied") applied++;
+      if (r === "requeued") requeued++;
+    }
   }
-  return { applied };
+  if (applied + requeued > 0 && (await repo.queue.hasUnheld(ctx.db, input.device.location_id, now))) {
+    await ctx.store.notify("message_enqueued", input.device.location_id);
+  }
+  return { applied, requeued };
 }
 
-/** The phone's own timestamp for the reported state (`states: {Sent: ISO}`), else now. */
-function reportedAt(report: StateReport, now: number): number {
-  const raw = report.states?.[report.state];
-  const t = raw ? Date.parse(raw) : Number.NaN;
-  // A phone clock far in the future would make history lie; clamp to now.
-  return Number.isFinite(t) ? Math.min(t, now) : now;
+const ORDER: PhoneOutcome[] = ["dispatched", "sent", "delivered", "failed"];
+
+/**
+ * The lifecycle steps one report carries, oldest first. The app sends the message's whole history
+ * (`states: {Processed: t1, Sent: t2}`) and replaces a report still waiting to be retried with the
+ * newer one, so the `Processed` step often arrives only inside the `Sent` report: each state in the
+ * map is applied at the phone's own time for it (clamped to now: a phone clock in the future would
+ * make history lie).
+ */
+function steps(report: StateReport, now: number): { status: PhoneOutcome; at: number }[] {
+  const byStatus = new Map<PhoneOutcome, number>();
+  const at = (raw: string | undefined) => {
+    const t = raw ? Date.parse(raw) : Number.NaN;
+    return Number.isFinite(t) ? Math.min(t, now) : now;
+  };
+  for (const [state, raw] of Object.entries(report.states ?? {})) {
+    const status = STATE_MAP[state];
+    if (status) byStatus.set(status, at(raw));
+  }
+  const own = STATE_MAP[report.state];
+  if (own && !byStatus.has(own)) byStatus.set(own, now);
+  // A failure that happened after the radio took the SMS ends it; before, there is nothing else.
+  return ORDER.filter((s) => byStatus.has(s)).map((status) => ({
+    status,
+    at: byStatus.get(status) as number,
+  }));
 }

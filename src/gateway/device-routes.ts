@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { AppError } from "../core/errors.js";
-import { authenticateDevice, registerDevice, updateDevice } from "../devices/index.js";
+import { authenticateDevice, registerDevice, updateDevice, withPairingThrottle } from "../devices/index.js";
 import { requestCtx } from "../http/deps.js";
 import { bearer, deviceOf, type GatewayDeps } from "./index.js";
 
@@ -36,20 +36,30 @@ export async function deviceRoutes(base: FastifyInstance, deps: GatewayDeps): Pr
       if (!m?.[1] || !m[2]) {
         throw new AppError("unauthorized", "Authorization: Bearer <pairing token> or Code <code> required");
       }
-      const reg = await registerDevice({
-        ctx: requestCtx(deps, request),
-        input: {
-          credential: { kind: m[1].toLowerCase() === "code" ? "code" : "bearer", value: m[2] },
-          name: request.body.name ?? undefined,
-          pushToken: request.body.pushToken ?? null,
-          simCards: request.body.simCards?.map((s) => ({
-            ...s,
-            phoneNumber: s.phoneNumber ?? undefined,
-            carrierName: s.carrierName ?? undefined,
-          })),
-          secret: deps.opts.secret,
-        },
-      });
+      const ctx = requestCtx(deps, request);
+      const kind = m[1].toLowerCase() === "code" ? "code" : "bearer";
+      const value = m[2];
+      // Throttled before the credential is checked (finding M2); 429 with Retry-After when spent.
+      const limits = {
+        failuresPerAddressPerMinute: deps.config.pairingFailuresPerAddressPerMinute,
+        codeFailuresPerMinute: deps.config.pairingCodeFailuresPerMinute,
+      };
+      const reg = await withPairingThrottle({ ctx, input: { address: request.ip, kind, limits } }, () =>
+        registerDevice({
+          ctx,
+          input: {
+            credential: { kind, value },
+            name: request.body.name ?? undefined,
+            pushToken: request.body.pushToken ?? null,
+            simCards: request.body.simCards?.map((s) => ({
+              ...s,
+              phoneNumber: s.phoneNumber ?? undefined,
+              carrierName: s.carrierName ?? undefined,
+            })),
+            secret: deps.opts.secret,
+          },
+        }),
+      );
       return reply.code(201).send(reg);
     },
   );
@@ -58,7 +68,10 @@ export async function deviceRoutes(base: FastifyInstance, deps: GatewayDeps): Pr
   app.get("/device", async (request) => {
     const token = bearer(request);
     const device = token
-      ? await authenticateDevice({ ctx: requestCtx(deps, request), input: { token } }).catch(() => undefined)
+      ? await authenticateDevice({
+          ctx: requestCtx(deps, request),
+          input: { token, onlineMs: deps.opts.onlineMs, userAgent: request.headers["user-agent"] },
+        }).catch(() => undefined)
       : undefined;
     return {
       ...(device

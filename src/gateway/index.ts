@@ -62,14 +62,18 @@ export async function gatewayPlugin(
       done(e as Error, undefined);
     }
   });
+  const opts = deviceOptions(deps.config, deps.secret);
   const g: GatewayDeps = {
     ...deps,
     hub: new EventHub(),
-    opts: deviceOptions(deps.config, deps.secret),
+    opts,
     async deviceAuth(request) {
       const token = bearer(request);
       if (!token) throw new AppError("unauthorized", "Authorization: Bearer <device token> required");
-      request.device = await authenticateDevice({ ctx: requestCtx(deps, request), input: { token } });
+      request.device = await authenticateDevice({
+        ctx: requestCtx(deps, request),
+        input: { token, onlineMs: opts.onlineMs, userAgent: request.headers["user-agent"] },
+      });
     },
   };
   await app.register(ingestRoutes, g);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../core/errors.js";
 import { ingestEvent } from "../devices/index.js";
 import { requestCtx } from "../http/deps.js";
+import { ingestBodyLimit } from "../messages/index.js";
 import type { GatewayDeps } from "./index.js";
 
 /**
@@ -26,15 +27,18 @@ export async function ingestRoutes(app: FastifyInstance, deps: GatewayDeps): Pro
         signature: header("x-signature"),
         timestamp: header("x-timestamp"),
         maxSkewMs: deps.opts.maxSkewMs,
+        onlineMs: deps.opts.onlineMs,
       },
     });
     return { ok: true, ...r };
   };
-  app.post<{ Params: { deviceId: string } }>("/ingest/:deviceId", async (request) =>
+  // The app inlines MMS parts as base64: a photo or two is past Fastify's 1 MiB default.
+  const bodyLimit = ingestBodyLimit(deps.config);
+  app.post<{ Params: { deviceId: string } }>("/ingest/:deviceId", { bodyLimit }, async (request) =>
     handle(request, request.params.deviceId),
   );
   // Envelopes carry deviceId too: accept the bare path for phones configured by hand.
-  app.post("/ingest", async (request) => {
+  app.post("/ingest", { bodyLimit }, async (request) => {
     const id = (request.body as { deviceId?: unknown } | undefined)?.deviceId;
     if (typeof id !== "string") throw new AppError("invalid_request", "deviceId: required");
     return handle(request, id);

@@ -1,11 +1,12 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import {
   deviceSettings,
   deviceWebhooks,
   leaseMessages,
   presentMobileMessage,
+  recordConfigFetch,
   reportStates,
 } from "../devices/index.js";
 import { requestCtx } from "../http/deps.js";
@@ -20,9 +21,11 @@ const Report = Type.Object({
       Type.Object({
         phoneNumber: Type.Optional(Type.String({ maxLength: 64 })),
         state: Type.Optional(Type.String({ maxLength: 32 })),
-        error: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+        // Not capped here: a phone whose report we refused would re-post it until it gives up, and
+        // the outcome would be lost. applyPhoneOutcome cuts the text to the column's length.
+        error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
       }),
-      { maxItems: 100 },
+      { maxItems: 1000 },
     ),
   ),
   states: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 64 }))),
@@ -66,7 +69,19 @@ export async function messageRoutes(base: FastifyInstance, deps: GatewayDeps): P
     });
   }
 
-  app.get("/webhooks", async (request) => deviceWebhooks(deviceOf(request), deps.config.dispatchUrl));
-  app.get("/settings", async (request) => deviceSettings(deviceOf(request), deps.opts.secret));
+  // Each answer is recorded: a phone that has both since it registered needs no more nudging, and an
+  // inbox export owed to it can go out (from the node that holds its stream).
+  const recorded = async (request: FastifyRequest, what: "settings" | "webhooks") => {
+    const device = deviceOf(request);
+    const r = await recordConfigFetch({ ctx: requestCtx(deps, request), input: { device, what } });
+    if (r.exportDue) await deps.store.notify("device_export", device.id);
+    return device;
+  };
+  app.get("/webhooks", async (request) =>
+    deviceWebhooks(await recorded(request, "webhooks"), deps.config.dispatchUrl),
+  );
+  app.get("/settings", async (request) =>
+    deviceSettings(await recorded(request, "settings"), deps.opts.secret),
+  );
   await eventsRoute(app, deps);
 }

@@ -3,6 +3,7 @@ import type { Config } from "../config/index.js";
 import type { Ctx } from "../context.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import { mediaOptions } from "../messages/index.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { Store } from "../store/types.js";
 
@@ -26,5 +27,6 @@ export function requestCtx(deps: AppDeps, request: FastifyRequest): Ctx {
     clock: deps.clock,
     log: request.log as unknown as Logger,
     requestId: request.id,
+    media: mediaOptions(deps.config, deps.secret),
   };
 }

@@ -4,7 +4,7 @@ import type { Logger } from "../core/logger.js";
 import { maintainQueue } from "../devices/index.js";
 import { createEgress } from "../egress/index.js";
 import type { AppDeps } from "../http/deps.js";
-import { removeExpiredIdempotencyKeys } from "../messages/index.js";
+import { removeExpiredIdempotencyKeys, removeOldAttachments } from "../messages/index.js";
 import { removeExpiredOAuthRecords } from "../oauth/index.js";
 import { accounts } from "../store/repos/index.js";
 import { createDeliveryWorker, removeOldDeliveries, webhookOptions } from "../webhooks/index.js";
@@ -35,12 +35,19 @@ export function buildJobs(
     },
     log,
   );
-  // Phones: expire overdue queued messages, return lapsed leases to the queue (and wake phones).
+  // Phones: expire overdue queued messages, return messages of vanished phones to the queue (and
+  // wake the others), announce phones that went offline.
   const deviceQueue = intervalJob(
     "device-queue",
     5_000,
     async () => {
-      const r = await maintainQueue({ ctx, input: { ttlMs: deps.config.messageTtlSeconds * 1000 } });
+      const r = await maintainQueue({
+        ctx,
+        input: {
+          ttlMs: deps.config.messageTtlSeconds * 1000,
+          onlineMs: deps.config.deviceOnlineSeconds * 1000,
+        },
+      });
       return r.more;
     },
     log,
@@ -69,7 +76,8 @@ export function buildJobs(
     },
   };
   // Housekeeping: expired OAuth codes/tokens, drained rate buckets, old sign-in failure counters and
-  // expired idempotency records and finished webhook deliveries past WEBHOOK_RETENTION_DAYS; batches
+  // expired idempotency records, finished webhook deliveries past WEBHOOK_RETENTION_DAYS and inbound
+  // MMS content past MMS_RETENTION_DAYS; batches
   // of CLEANUP_BATCH, again at once while a table has more.
   // (Expired phone pairings go with the device-queue job, expired sessions with session-cleanup.)
   const cleanup = intervalJob(
@@ -84,6 +92,10 @@ export function buildJobs(
         await removeOldDeliveries({
           ctx,
           input: { ...input, retentionMs: deps.config.webhookRetentionDays * 86_400_000 },
+        }),
+        await removeOldAttachments({
+          ctx,
+          input: { ...input, retentionMs: deps.config.mmsRetentionDays * 86_400_000 },
         }),
       ];
       const removed = results.reduce((a, r) => a + r.removed, 0);

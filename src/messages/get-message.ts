@@ -1,6 +1,7 @@
 import type { Ctx } from "../context.js";
 import { AppError } from "../core/errors.js";
 import { messages as repo } from "../store/repos/index.js";
+import { attachmentLinker } from "./media.js";
 import { type MessageHistoryItem, type MessageView, presentHistory, presentMessage } from "./presenters.js";
 
 /**
@@ -19,5 +20,5 @@ export async function getMessage({
     throw new AppError("message_not_found", `No message ${input.id}`);
   }
   const events = await repo.events.forMessage(ctx.db, m.id);
-  return { ...presentMessage(m), history: presentHistory(events) };
+  return { ...presentMessage(m, attachmentLinker(ctx)), history: presentHistory(events) };
 }

@@ -2,6 +2,7 @@ import type { Ctx } from "../context.js";
 import { AppError } from "../core/errors.js";
 import { isId } from "../core/ids.js";
 import { messages as repo } from "../store/repos/index.js";
+import { attachmentLinker } from "./media.js";
 import { type MessageView, presentMessage } from "./presenters.js";
 
 export const STATUSES = [
@@ -75,8 +76,9 @@ export async function listMessages({ ctx, input }: { ctx: Ctx; input: ListInput 
   });
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
+  const link = attachmentLinker(ctx);
   return {
-    data: page.map(presentMessage),
+    data: page.map((m) => presentMessage(m, link)),
     next_cursor: hasMore ? (page[page.length - 1]?.id ?? null) : null,
     has_more: hasMore,
   };

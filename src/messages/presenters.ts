@@ -1,5 +1,7 @@
 import { iso, isoOrNull } from "../core/clock.js";
+import { isId } from "../core/ids.js";
 import type { MessageEventRow, MessageRow } from "../store/repos/messages.js";
+import type { AttachmentLinker } from "./media.js";
 
 /**
  * A message as the API shows it. The seed's "Send a Message" fields come first, unchanged
@@ -30,7 +32,11 @@ export interface MessageHistoryItem {
   source: string;
 }
 
-export function presentMessage(m: MessageRow): MessageView {
+/**
+ * `link` turns stored inbound MMS parts (kept as attachment ids) into signed URLs; without it they
+ * are left out. Outbound attachments are the caller's own URLs and are shown as given.
+ */
+export function presentMessage(m: MessageRow, link?: AttachmentLinker): MessageView {
   return {
     id: m.id,
     phone: m.phone,
@@ -41,7 +47,7 @@ export function presentMessage(m: MessageRow): MessageView {
     segments: m.segments,
     encoding: m.encoding,
     direction: m.direction === "inbound" ? "inbound" : "outbound",
-    attachments: parseList(m.attachments),
+    attachments: presentAttachments(m.attachments, link),
     error: m.error,
     created_at: iso(m.created_at),
     updated_at: iso(m.updated_at),
@@ -68,8 +74,16 @@ export function parseList(json: string): string[] {
   }
 }
 
-/** The seed's `new_message` webhook payload, exact field names, plus `event` and `attachments`. */
-export function newMessagePayload(m: MessageRow): Record<string, unknown> {
+/** A message's attachment list as readers see it: stored parts as signed URLs, URLs as they are. */
+function presentAttachments(json: string, link: AttachmentLinker | undefined): string[] {
+  return parseList(json).flatMap((a) => (isId("attachment", a) ? (link ? [link(a)] : []) : [a]));
+}
+
+/**
+ * The seed's `new_message` webhook payload, exact field names, plus `event` and `attachments` (an
+ * MMS's parts as signed URLs that expire MMS_URL_TTL_SECONDS after the message arrived).
+ */
+export function newMessagePayload(m: MessageRow, link?: AttachmentLinker): Record<string, unknown> {
   return {
     event: "new_message",
     id: m.id,
@@ -77,7 +91,7 @@ export function newMessagePayload(m: MessageRow): Record<string, unknown> {
     locationId: m.location_id,
     message: m.body ?? "",
     created_at: iso(m.created_at),
-    attachments: parseList(m.attachments),
+    attachments: presentAttachments(m.attachments, link),
   };
 }
 

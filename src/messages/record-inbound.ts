@@ -1,10 +1,12 @@
 import { inTransaction, type Ctx } from "../context.js";
 import { AppError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
-import { messages as repo } from "../store/repos/index.js";
+import { attachments as attachmentRepo, messages as repo } from "../store/repos/index.js";
 import type { MessageRow } from "../store/repos/messages.js";
 import { emitEvent } from "../webhooks/index.js";
 import { segmentInfo } from "./encoding.js";
+import { DEFAULT_MAX_BYTES, type InboundPart, planParts } from "./inbound-parts.js";
+import { attachmentLinker } from "./media.js";
 import { type MessageView, newMessagePayload, presentMessage } from "./presenters.js";
 import { MAX_ATTACHMENTS, normaliseSender } from "./validate.js";
 
@@ -14,6 +16,11 @@ export interface InboundInput {
   phone: string;
   body: string;
   attachments?: string[];
+  /**
+   * Inbound MMS parts: stored in the same transaction as the message (so a 2xx to the phone means
+   * they are durable), within `ctx.media.maxBytes`; parts past it are left out and noted in `error`.
+   */
+  parts?: InboundPart[];
   /** When the phone received it, epoch ms. */
   receivedAt: number;
   /** The phone's id for this SMS: a re-delivered event with the same key is stored once. */
@@ -36,10 +43,17 @@ export async function recordInbound({
   input: InboundInput;
 }): Promise<{ message: MessageView; duplicate: boolean; deliveries: number }> {
   if (!input.dedupeKey) throw new AppError("invalid_request", "dedupeKey is required");
-  const attachments = (input.attachments ?? []).slice(0, MAX_ATTACHMENTS);
+  const urls = (input.attachments ?? []).slice(0, MAX_ATTACHMENTS);
   return inTransaction(ctx, async (tx) => {
     const now = tx.clock.now();
     const id = newId("message", now);
+    const parts = planParts(input.parts ?? [], {
+      messageId: id,
+      locationId: input.locationId,
+      maxBytes: ctx.media?.maxBytes ?? DEFAULT_MAX_BYTES,
+      now,
+    });
+    const link = attachmentLinker(tx);
     const info = segmentInfo(input.body);
     const createdAt = Number.isFinite(input.receivedAt) && input.receivedAt > 0 ? input.receivedAt : now;
     const row: MessageRow = {
@@ -49,11 +63,12 @@ export async function recordInbound({
       direction: "inbound",
       phone: normaliseSender(input.phone),
       body: input.body,
-      attachments: JSON.stringify(attachments),
+      // Stored parts by id: presenters turn them into signed URLs when they are read.
+      attachments: JSON.stringify([...urls, ...parts.storedIds]),
       segments: Math.max(info.segments, 1),
       encoding: info.encoding,
       status: "received",
-      error: null,
+      error: parts.note,
       device_id: input.deviceId ?? null,
       sim_number: input.simNumber ?? null,
       dispatch_attempts: 0,
@@ -69,8 +84,9 @@ export async function recordInbound({
     if (!(await repo.messages.insertUnlessDuplicate(tx.db, row))) {
       const first = await repo.messages.byDedupeKey(tx.db, input.locationId, input.dedupeKey);
       if (!first) throw new Error("inbound duplicate vanished inside its transaction");
-      return { message: presentMessage(first), duplicate: true, deliveries: 0 };
+      return { message: presentMessage(first, link), duplicate: true, deliveries: 0 };
     }
+    await attachmentRepo.attachments.insertMany(tx.db, parts.rows);
     await repo.events.first(tx.db, {
       message_id: id,
       status: "received",
@@ -81,8 +97,8 @@ export async function recordInbound({
     });
     const deliveries = await emitEvent({
       ctx: tx,
-      input: { locationId: input.locationId, event: "new_message", payload: newMessagePayload(row) },
+      input: { locationId: input.locationId, event: "new_message", payload: newMessagePayload(row, link) },
     });
-    return { message: presentMessage(row), duplicate: false, deliveries };
+    return { message: presentMessage(row, link), duplicate: false, deliveries };
   });
 }

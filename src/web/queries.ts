@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Ctx } from "../context.js";
-import { type MessageView, presentMessage } from "../messages/index.js";
+import { attachmentLinker, type MessageView, presentMessage } from "../messages/index.js";
 import type { MessageRow } from "../store/repos/messages.js";
 import type { SubscriptionView } from "../webhooks/index.js";
 
@@ -242,11 +242,12 @@ export async function searchMessagesByNumber(
     .orderBy("id", "desc")
     .limit(q.limit + 1)
     .execute();
+  const link = attachmentLinker(ctx);
   const page = rows.slice(0, q.limit).map((r) => {
     const out = { ...r } as Record<string, unknown>;
     for (const k of MESSAGE_BIGINTS) if (out[k] !== null && out[k] !== undefined) out[k] = Number(out[k]);
     out.segments = Number(out.segments);
-    return presentMessage(out as unknown as MessageRow);
+    return presentMessage(out as unknown as MessageRow, link);
   });
   const hasMore = rows.length > q.limit;
   return { data: page, next_cursor: hasMore ? (page[page.length - 1]?.id ?? null) : null, has_more: hasMore };

@@ -68,7 +68,7 @@ forEachDialect("routing queued messages to phones", (dialect) => {
 
   const fetchAs = (device: DeviceRow) => leaseMessages({ ctx, input: { device, ...OPTS } });
 
-  it("a fetch leases without changing status; the lease keeps others off until it lapses", async () => {
+  it("a fetch holds without changing status; a live holder keeps its messages however long it takes", async () => {
     const a = await phone();
     const b = await phone();
     const ids = await queue(3);
@@ -77,40 +77,63 @@ forEachDialect("routing queued messages to phones", (dialect) => {
       got.map((m) => m.id),
       ids,
     );
+    const hold = Math.max(OPTS.leaseMs, OPTS.onlineMs);
     const rows = await t.store.db.selectFrom("messages").selectAll().where("id", "in", ids).execute();
     for (const r of rows) {
       assert.equal(r.status, "queued");
       assert.equal(r.device_id, a.id);
-      assert.equal(Number(r.lease_until), clock.now() + OPTS.leaseMs);
+      assert.equal(Number(r.lease_until), clock.now() + hold);
     }
-    assert.deepEqual(await fetchAs(b), [], "leased to A");
+    assert.deepEqual(await fetchAs(b), [], "held by A");
     assert.deepEqual(
       (await fetchAs(a)).map((m) => m.id),
       ids,
       "A sees its own again (the app de-dups by id)",
     );
-    clock.advance(OPTS.leaseMs + 1);
+    // Past the lease, but A is alive (seen within onlineMs): nothing is released, B gets nothing.
+    clock.advance(hold + 1);
+    await repo.devices.touch(t.store.db, [a.id], clock.now(), 0);
+    assert.deepEqual(await repo.queue.releaseLapsed(t.store.db, clock.now(), OPTS.onlineMs), []);
+    assert.deepEqual(await fetchAs(b), [], "still A's: it is alive and may be sending");
+    // A re-fetch does not extend the phone's validUntil: the app keeps the first copy it stored.
+    const again = await fetchAs(a);
+    assert.ok(again.every((m) => Number(m.lease_until) < clock.now()));
+    // A goes silent past onlineMs: the messages come back and B takes them.
+    clock.advance(OPTS.onlineMs + 1);
+    await repo.devices.touch(t.store.db, [b.id], clock.now(), 0);
+    assert.deepEqual(await repo.queue.releaseLapsed(t.store.db, clock.now(), OPTS.onlineMs), [locationId]);
     assert.deepEqual(
       (await fetchAs(b)).map((m) => m.id),
       ids,
-      "lapsed lease: B takes over",
+      "A offline: B takes over",
     );
     assert.deepEqual(await fetchAs(a), []);
   });
 
-  it("lapsed leases are released in bulk, naming the locations to wake", async () => {
+  it("held messages of a phone that is gone are released in bulk, naming the locations to wake", async () => {
     const a = await phone();
     await queue(2);
     await fetchAs(a);
-    clock.advance(OPTS.leaseMs);
-    const released = await repo.queue.releaseLapsed(t.store.db, clock.now());
+    clock.advance(Math.max(OPTS.leaseMs, OPTS.onlineMs) + 1);
+    const released = await repo.queue.releaseLapsed(t.store.db, clock.now(), OPTS.onlineMs);
     assert.ok(released.includes(locationId));
     const rows = await t.store.db
       .selectFrom("messages")
       .selectAll()
       .where("location_id", "=", locationId)
       .execute();
-    for (const r of rows) assert.equal(r.lease_until, null);
+    for (const r of rows) {
+      assert.equal(r.lease_until, null);
+      assert.equal(r.device_id, null);
+    }
+  });
+
+  it("a paced phone is given only what it can send before its validUntil", async () => {
+    const a = await phone([1], { send_interval_min: 20, send_interval_max: 30 });
+    await queue(10);
+    // Hold window 90 s at up to 30 s per SMS: three now, the rest on later fetches or to other phones.
+    assert.equal((await fetchAs(a)).length, 3);
+    assert.equal((await fetchAs(a)).length, 3, "the same three again, nothing more");
   });
 
   it("SIM pacing: a phone never holds more than its per-minute limit", async () => {

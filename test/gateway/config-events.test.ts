@@ -107,15 +107,17 @@ forEachDialect("SMSGate settings, webhooks, signed ingest and events", (dialect)
     );
   });
 
-  it("webhooks point every SMS event at our own ingest URL", async () => {
+  it("webhooks point every SMS and MMS event and the health ping at our own ingest URL", async () => {
     const r = await mobile(server, "GET", "/webhooks", { auth: `Bearer ${device.token}` });
     assert.equal(r.status, 200);
     const hooks = r.body as { id: string; deviceId: string; url: string; event: string }[];
     assert.deepEqual(hooks.map((h) => h.event).sort(), [
+      "mms:downloaded",
       "sms:delivered",
       "sms:failed",
       "sms:received",
       "sms:sent",
+      "system:ping",
     ]);
     for (const h of hooks) {
       assert.equal(h.deviceId, device.id);

@@ -21,7 +21,11 @@ export async function pairingFor(ctx: Ctx, locationId: string, ttlMs = 900_000) 
   return createPairing({ ctx, input: { locationId, ttlMs } });
 }
 
-/** A simulated phone registered with a fresh pairing of `locationId` (not started). */
+/**
+ * A simulated phone paired with a fresh pairing of `locationId` by "Sign in by code" (the app
+ * registers before its gateway starts), not started yet. For the private-token "sign up" first start,
+ * construct the phone with `privateToken` and call start() instead.
+ */
 export async function pairPhone(
   server: TestServer,
   ctx: Ctx,
@@ -30,7 +34,7 @@ export async function pairPhone(
 ): Promise<SimulatedPhone> {
   const pairing = await pairingFor(ctx, locationId);
   const phone = new SimulatedPhone({ server: server.url, sendDelayMs: 20, deliverDelayMs: 20, ...opts });
-  await phone.register({ token: pairing.token });
+  await phone.register({ code: pairing.code });
   return phone;
 }
 

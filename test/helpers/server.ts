@@ -43,6 +43,29 @@ export async function startTestServer(
   };
 }
 
+/**
+ * Another in-process server on the database of `db` (which must outlive it), e.g. the same server
+ * started again on the same port after `close()`, as a restart after an outage.
+ */
+export async function startServerOn(
+  db: TestStore,
+  env: Record<string, string> = {},
+  opts: { clock?: Clock } = {},
+): Promise<{ url: string; server: RunningServer; close(): Promise<void> }> {
+  const config = loadConfig({
+    PORT: "0",
+    LOG_LEVEL: "silent",
+    ALLOW_PRIVATE_URLS: "true",
+    ...db.env,
+    ...env,
+  });
+  const server = await startServer(config, { logger: false, clock: opts.clock });
+  const url = server.url ?? "";
+  server.deps.config.publicUrl = env.PUBLIC_URL ?? url;
+  if (!env.DISPATCH_URL) server.deps.config.dispatchUrl = server.deps.config.publicUrl;
+  return { url, server, close: () => server.close() };
+}
+
 export interface ChildServer {
   url: string;
   proc: ChildProcess;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadApp } from "../../integrations/make/harness/definition.js";
 import { evaluate, expressionsIn, ImlError, parse, render } from "../../integrations/make/harness/iml.js";
+import { WEBHOOK_EVENTS } from "../../src/webhooks/index.js";
 
 const at = new Date("2026-05-21T10:00:00.000Z");
 const scope = { now: () => at, body: { a: "x", n: 5, list: ["a", "b"], empty: "" }, data: {} };
@@ -77,12 +78,31 @@ describe("IML subset", () => {
       "sendMessage",
       "watchMessageStatus",
       "watchNewMessages",
+      "watchPhoneStatus",
     ]);
     assert.equal(app.components.module.watchNewMessages?.webhook, "newMessage");
     assert.equal(app.components.module.watchMessageStatus?.webhook, "messageStatus");
+    assert.equal(app.components.module.watchPhoneStatus?.webhook, "deviceStatus");
+    assert.equal(app.components.module.watchPhoneStatus?.moduleType, "instant_trigger");
     assert.equal(app.components.module.makeApiCall?.moduleType, "universal");
     const conn = app.components.connection.mycrmsim?.code.communication as Record<string, unknown>;
     for (const s of ["authorize", "token", "info", "refresh", "invalidate"]) assert.ok(conn[s], s);
     assert.deepEqual(Object.keys(app.common).sort(), ["clientId", "clientSecret"]);
+  });
+
+  it("every webhook event the server offers has one Make webhook subscribing it, used by an instant trigger", () => {
+    const app = loadApp();
+    const webhooks = Object.entries(app.components.webhook);
+    const subscribed = webhooks.map(([, w]) => (w.code.attach as { body: { event: string } }).body.event);
+    assert.deepEqual([...subscribed].sort(), [...WEBHOOK_EVENTS].sort());
+    const triggers = Object.values(app.components.module).filter((m) => m.moduleType === "instant_trigger");
+    assert.deepEqual(triggers.map((m) => m.webhook).sort(), webhooks.map(([id]) => id).sort());
+    for (const [id, w] of webhooks) {
+      assert.equal(w.connection, "mycrmsim", id);
+      // Detach sends back what attach kept: the subscription's id, location and URL.
+      const kept = Object.keys((w.code.attach as { response: { data: object } }).response.data).sort();
+      assert.deepEqual(kept, ["locationId", "targetUrl", "webhook_id"], id);
+      assert.match(JSON.stringify(w.code.detach), /webhooks\/unsubscribe/, id);
+    }
   });
 });

@@ -74,11 +74,11 @@ export class WebhookReceiver {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  /** The first request to `path` (waits up to `ms`). */
-  async next(path: string, ms = 15_000): Promise<Received> {
+  /** The first request to `path` that `match` accepts (waits up to `ms`). */
+  async next(path: string, ms = 15_000, match: (r: Received) => boolean = () => true): Promise<Received> {
     const deadline = Date.now() + ms;
     for (;;) {
-      const hit = this.received.find((r) => r.path === path);
+      const hit = this.received.find((r) => r.path === path && match(r));
       if (hit) return hit;
       if (Date.now() > deadline) throw new Error(`nothing arrived at ${path} within ${ms} ms`);
       await new Promise<void>((r) => {

@@ -1,11 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
+import { isDeepStrictEqual } from "node:util";
 import type { Browser } from "playwright-core";
+import { component } from "../../integrations/make/harness/definition.js";
 import { type MakeError, MakeHarness } from "../../integrations/make/harness/make.js";
 import { ManualClock } from "../../src/core/clock.js";
+import { parseHealth } from "../../src/devices/health.js";
+import { deviceStatusPayload } from "../../src/devices/presenters.js";
 import { createClient } from "../../src/oauth/index.js";
+import { devices as deviceRepos } from "../../src/store/repos/index.js";
+import { emitEvent } from "../../src/webhooks/index.js";
 import { launchBrowser } from "../helpers/browser.js";
 import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
+import { pairPhone } from "../helpers/phone.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { forEachDialect } from "../helpers/store.js";
 import { connectInBrowser, hostsFor, WebhookReceiver } from "./make-flow.js";
@@ -58,7 +65,7 @@ forEachDialect("Make custom app, replayed by the harness", (dialect) => {
     const redirected = await connectInBrowser(browser, m, user);
     assert.match(redirected, /[?&]code=[^&]+/);
     await m.token();
-    assert.match(String(m.data.accessToken), /\w{20,}/);
+    assert.match(String(m.data.accessToken), /^mcs_at_[\w-]{20,}$/);
     assert.ok(m.data.refreshToken);
     assert.equal(new Date(String(m.data.expires)).getTime(), clock.now() + HOUR);
     const info = await m.info();
@@ -145,6 +152,104 @@ forEachDialect("Make custom app, replayed by the harness", (dialect) => {
     const webhook = await m.attach("messageStatus", `${hookBase}/make/hook-2`, { locationId: loc.id });
     assert.match(String(webhook.webhook_id), /^wh_/);
     await m.detach("messageStatus", webhook);
+  });
+
+  it("Watch Phone Status: attach subscribes device_status, a phone's event arrives as a bundle with the interface's fields, detach twice", async () => {
+    const m = json();
+    const hookUrl = `${hookBase}/make/hook-3`;
+    const webhook = await m.attach("deviceStatus", hookUrl, { locationId: loc.id });
+    assert.match(String(webhook.webhook_id), /^wh_/);
+    const subscription = () =>
+      fetch(`${s.url}/api/v1/webhooks/${String(webhook.webhook_id)}`, {
+        headers: { authorization: `Bearer ${String(m.data.accessToken)}` },
+      });
+    const sub = (await (await subscription()).json()) as Record<string, unknown>;
+    assert.equal(sub.event, "device_status");
+    assert.equal(sub.locationId, loc.id);
+    assert.equal(sub.targetUrl, hookUrl);
+
+    // A phone of the location with a low battery: its payload (the server's own builder) goes through
+    // the outbox and the signed delivery, as the phone layer sends it.
+    const ctx = ctxFor(s.db.store, clock);
+    const phone = await pairPhone(s, ctx, loc.id, { name: "samsung/a52qnsxx" });
+    await phone.stop();
+    const health = parseHealth({
+      health: {
+        status: "warn",
+        checks: {
+          "battery:level": { status: "warn", observedValue: 15 },
+          "battery:charging": { status: "pass", observedValue: 0 },
+        },
+      },
+    });
+    await deviceRepos.devices.update(ctx.db, phone.deviceId, {
+      health: JSON.stringify(health),
+      health_at: clock.now(),
+    });
+    const row = await deviceRepos.devices.byId(ctx.db, phone.deviceId);
+    assert.ok(row);
+    const payload = deviceStatusPayload(
+      row,
+      "battery_low",
+      clock.now(),
+      s.server.deps.config.deviceOnlineSeconds * 1000,
+    );
+    const queued = await emitEvent({ ctx, input: { locationId: loc.id, event: "device_status", payload } });
+    assert.equal(queued, 1, "exactly the Make subscription listens to device_status here");
+    const sent = JSON.parse(JSON.stringify(payload)) as unknown;
+    // Matched on the whole body: the phone layer may announce this phone on its own too.
+    const hit = await receiver.next("/make/hook-3", 15_000, (r) => isDeepStrictEqual(r.body, sent));
+    assert.ok(hit.headers["webhook-signature"], "deliveries are signed");
+    const bundle = m.bundle("deviceStatus", {
+      body: hit.body,
+      headers: hit.headers as Record<string, unknown>,
+    }) as Record<string, unknown>;
+    assert.equal(bundle.event, "device_status");
+    assert.equal(bundle.deviceId, phone.deviceId);
+    assert.equal(bundle.locationId, loc.id);
+    assert.equal(bundle.name, "samsung/a52qnsxx");
+    assert.equal(bundle.status, "battery_low");
+    assert.equal(bundle.battery, 15);
+    assert.equal(bundle.charging, false);
+    assert.equal(bundle.updated_at, new Date(clock.now()).toISOString());
+    assert.ok(bundle.last_seen_at === null || typeof bundle.last_seen_at === "string");
+
+    // What Make shows for mapping is exactly what arrives: interface, sample and bundle name the same fields.
+    const trigger = component(m.app, "module", "watchPhoneStatus");
+    assert.equal(trigger.webhook, "deviceStatus");
+    const iface = trigger.code.interface as { name: string; type: string; spec?: unknown }[];
+    const names = iface.map((f) => f.name).sort();
+    assert.deepEqual(Object.keys(bundle).sort(), names);
+    assert.deepEqual(
+      names,
+      [
+        "battery",
+        "charging",
+        "deviceId",
+        "event",
+        "last_seen_at",
+        "locationId",
+        "name",
+        "status",
+        "updated_at",
+      ],
+      "the contract's device_status fields, flat",
+    );
+    const samples = trigger.code.samples as Record<string, unknown>;
+    assert.deepEqual(Object.keys(samples).sort(), names);
+    assert.ok(
+      iface.every((f) => f.spec === undefined),
+      "no nested groups: battery and charging are flat",
+    );
+    assert.equal(iface.find((f) => f.name === "battery")?.type, "uinteger");
+    assert.equal(iface.find((f) => f.name === "charging")?.type, "boolean");
+    assert.equal(typeof samples.battery, "number");
+    assert.equal(typeof samples.charging, "boolean");
+    assert.ok(!("id" in bundle) && !("online" in bundle) && !("push_only" in bundle));
+
+    await m.detach("deviceStatus", webhook);
+    await m.detach("deviceStatus", webhook);
+    assert.equal((await subscription()).status, 404, "detach removed the subscription");
   });
 
   it("refreshes only when the token is about to expire, after the clock jumps", async () => {

@@ -18,6 +18,7 @@ interface Summary {
   run: {
     stats: { requests: { total: number }; assertions: { total: number; failed: number } };
     failures: Failure[];
+    executions: { item: { name: string }; assertions?: { assertion: string }[] }[];
   };
 }
 type Newman = {
@@ -79,10 +80,20 @@ forEachDialect("Postman collection run by newman", (dialect) => {
       (f) => `${f.source?.name ?? "?"}: ${f.error.test ? `${f.error.test}: ` : ""}${f.error.message}`,
     );
     assert.equal(lines.length, 0, `newman failures:\n${lines.join("\n")}`);
-    assert.ok(summary.run.stats.requests.total >= 26, `ran ${summary.run.stats.requests.total} requests`);
+    assert.ok(summary.run.stats.requests.total >= 31, `ran ${summary.run.stats.requests.total} requests`);
     assert.ok(
-      summary.run.stats.assertions.total >= 50,
+      summary.run.stats.assertions.total >= 60,
       `checked ${summary.run.stats.assertions.total} assertions`,
     );
+    // Every webhook event is exercised: device_status subscribe, refusals, list and unsubscribe ran with their tests.
+    const ran = new Map(summary.run.executions.map((e) => [e.item.name, e.assertions?.length ?? 0]));
+    for (const name of [
+      "Subscribe Webhook to phone status",
+      "Subscribe Webhook to phone status again (same id)",
+      "Subscribe Webhook to an unknown event",
+      "Subscribe Webhook to phone status of another tenant's location",
+      "Unsubscribe Webhook from phone status",
+    ])
+      assert.ok((ran.get(name) ?? 0) >= 2, `${name}: ran with ${ran.get(name) ?? 0} assertions`);
   });
 });

@@ -2,8 +2,10 @@ import type { Ctx } from "../../src/context.js";
 import type { TestServer } from "../helpers/server.js";
 
 /**
- * An SMS arriving at a phone paired to `locationId`: the simulated SMSGate client pairs, loads its
- * settings and ingest URLs, and posts the signed `sms:received` event, as the Android app does.
+ * An SMS arriving at a phone paired to `locationId`: the simulated SMSGate client pairs, starts (which
+ * loads its settings and ingest URLs, as the Android app's start does), and posts the signed
+ * `sms:received` event. The app only processes an SMS while it is running, so the phone is started
+ * before the SMS arrives and stopped afterwards.
  */
 export async function phoneReceivesSms(
   s: TestServer,
@@ -17,6 +19,9 @@ export async function phoneReceivesSms(
   const phone = new SimulatedPhone({ server: s.url, name: "Harness phone" });
   try {
     await phone.register({ token: pairing.token });
+    await phone.start();
+    // The start-up workers synced the webhooks already; syncing again costs nothing and keeps this
+    // independent of how start() schedules them.
     await phone.refreshConfig();
     const status = await phone.receive(sms.from, sms.text);
     if (status < 200 || status > 299) throw new Error(`the server refused the inbound SMS: ${status}`);

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
+import type { PhoneHealth } from "../../src/devices/health.js";
 import { SimulatedPhone } from "../../src/devices/simulator/phone.js";
+import { devices as deviceRepos } from "../../src/store/repos/index.js";
 import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
 import { pairPhone, waitFor } from "../helpers/phone.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -61,6 +63,13 @@ forEachDialect("phones page", (dialect) => {
     assert.equal(r.headers.get("x-frame-options"), "DENY");
     assert.match(text, new RegExp(`data-testid="server-url">${s.url}/api/mobile/v1<`));
     assert.match(text, /SSE only/);
+    assert.match(text, /data-testid="min-app-version">1\.53\.0 or newer</);
+    assert.match(text, /Sign in by code/);
+    // The test server's URL is loopback: the page says plainly that no phone can use it.
+    assert.match(
+      text,
+      /role="alert" data-testid="unreachable">\s*<h3>Warning: a phone cannot reach this API URL/,
+    );
     const code = /data-testid="pairing-code">(\d{8})</.exec(text)?.[1] ?? "";
     assert.ok(code, "eight-digit code on the page");
     const phone = new SimulatedPhone({
@@ -135,5 +144,85 @@ forEachDialect("phones page", (dialect) => {
       headers: { authorization: `Bearer ${phone.deviceToken}` },
     });
     assert.equal(gone.status, 401);
+  });
+
+  it("shows each phone's health, and flags push-only, outdated and low-battery phones in words", async () => {
+    const ctx = ctxFor(s.db.store);
+    const now = Date.now();
+    const health = (h: Partial<PhoneHealth>): string =>
+      JSON.stringify({
+        status: "pass",
+        batteryLevel: 85,
+        charging: true,
+        internet: true,
+        transport: ["wifi"],
+        failedLastHour: 0,
+        version: "1.68.0",
+        ...h,
+      } satisfies PhoneHealth);
+    const troubled = await pairPhone(s, ctx, locationId, { name: "Back office Moto" });
+    const fine = await pairPhone(s, ctx, locationId, { name: "Counter Samsung" });
+    const fresh = await pairPhone(s, ctx, locationId, { name: "Brand new Nokia" });
+    // The troubled phone reports through the app's own signed `system:ping` webhook (its shape as the
+    // app sends it); the push token comes from an "Auto" channel registration.
+    await troubled.refreshConfig();
+    const ping = await troubled.webhook("system:ping", {
+      health: {
+        status: "warn",
+        version: "1.52.1",
+        checks: {
+          "battery:level": { status: "warn", observedValue: 12, observedUnit: "percent" },
+          "battery:charging": { status: "pass", observedValue: 0, observedUnit: "flags" },
+          "connection:status": { status: "fail", observedValue: 0, observedUnit: "boolean" },
+          "connection:transport": { status: "pass", observedValue: 2, observedUnit: "flags" },
+          "messages:failed": { status: "warn", observedValue: 3, observedUnit: "messages" },
+        },
+      },
+    });
+    assert.equal(ping, 200);
+    await deviceRepos.devices.update(ctx.db, troubled.deviceId, { push_token: "fcm-token-from-auto-mode" });
+    await deviceRepos.devices.update(ctx.db, fine.deviceId, {
+      app_version: "1.68.0",
+      health: health({ transport: ["wifi", "cellular"] }),
+      health_at: now,
+    });
+    const text = await (await c.get(`/locations/${locationId}/phones`)).text();
+    const card = (id: string) => {
+      const start = text.indexOf(`data-device="${id}"`);
+      assert.ok(start > 0, `card of ${id}`);
+      const end = text.indexOf('class="card phone"', start);
+      return text.slice(start, end > 0 ? end : undefined);
+    };
+    const bad = card(troubled.deviceId);
+    assert.match(
+      bad,
+      /data-testid="push-only"><strong>Notification channel:<\/strong> set it to SSE only in the app\s+\(Settings → Cloud server\), then restart the app\./,
+    );
+    assert.match(
+      bad,
+      /data-testid="app-outdated">.*SMSGate 1\.52\.1 needs\s+updating; myCRMSIM needs SMSGate 1\.53\.0 or newer/s,
+    );
+    assert.match(bad, /data-testid="battery-low"><strong>Battery low:<\/strong> 12 % and not\s+charging/);
+    assert.match(bad, /data-testid="battery">12 %, not charging <span class="badge bad">low<\/span></);
+    assert.match(
+      bad,
+      /data-testid="connection"><span class="badge bad">no internet<\/span> via mobile data</,
+    );
+    assert.match(bad, /data-testid="failed-last-hour">3</);
+    assert.match(bad, /data-testid="app-version">SMSGate 1\.52\.1 <span class="badge bad">outdated<\/span></);
+    assert.match(bad, /data-testid="health-at"><span class="badge warn">warning<\/span> <time datetime="/);
+    const good = card(fine.deviceId);
+    assert.doesNotMatch(good, /Warning|push-only|app-outdated|battery-low|badge bad/);
+    assert.match(good, /data-testid="battery">85 %, charging</);
+    assert.match(good, /data-testid="connection">internet via Wi-Fi, mobile data</);
+    assert.match(good, /data-testid="failed-last-hour">0</);
+    assert.match(good, /data-testid="app-version">SMSGate 1\.68\.0</);
+    assert.match(good, /data-testid="health-at"><span class="badge ok">OK<\/span> <time datetime="/);
+    const unknown = card(fresh.deviceId);
+    assert.match(unknown, /data-testid="app-version"><span class="muted">not reported yet</);
+    assert.match(unknown, /no report yet/);
+    assert.doesNotMatch(unknown, /Warning/);
+    // Still no inline styles or scripts with the new parts.
+    assert.doesNotMatch(text, /style=|<script>|<script(?![^>]*src="\/assets\/app\.js")/);
   });
 });

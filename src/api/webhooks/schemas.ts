@@ -1,13 +1,20 @@
 /** JSON schemas of the webhooks API (validation and OpenAPI; responses also speed up serialisation). */
+import { WEBHOOK_EVENTS } from "../../webhooks/index.js";
+
 export { ERROR } from "../schemas.js";
 
 const NULLABLE_STRING = { type: ["string", "null"] } as const;
 const NULLABLE_INT = { type: ["integer", "null"] } as const;
 
+/**
+ * No `enum` on the request: an unknown event is the domain's 400 `invalid_event`, whose message lists
+ * the events (a schema enum would answer a bare `invalid_request`). Responses carry the enum.
+ */
 export const EVENT = {
   type: "string",
-  description: "`new_message` (inbound SMS/MMS) or `message_status` (an outbound message changed status)",
-  examples: ["new_message"],
+  description:
+    "One of `new_message` (an inbound SMS/MMS), `message_status` (an outbound message changed status) or `device_status` (a phone went `offline`, came back `online`, ran low on battery `battery_low`, or registered on the push-only channel `push_only`). Anything else: 400 `invalid_event`.",
+  examples: ["new_message", "device_status"],
 } as const;
 
 export const SUBSCRIPTION = {
@@ -16,7 +23,7 @@ export const SUBSCRIPTION = {
     id: { type: "string", examples: ["wh_01jd3k7m9x2b4c6d8f0g1h2j3k"] },
     webhook_id: { type: "string", examples: ["wh_01jd3k7m9x2b4c6d8f0g1h2j3k"] },
     targetUrl: { type: "string" },
-    event: { type: "string", enum: ["new_message", "message_status"] },
+    event: { type: "string", enum: WEBHOOK_EVENTS },
     locationId: { type: "string" },
     status: {
       type: "string",
@@ -85,7 +92,7 @@ export const DELIVERY = {
   type: "object",
   properties: {
     id: { type: "string", description: "Also the `webhook-id` header: the same on every retry" },
-    event: { type: "string" },
+    event: { type: "string", enum: WEBHOOK_EVENTS },
     status: { type: "string", enum: ["pending", "delivered", "failed"] },
     attempts: { type: "integer" },
     next_attempt_at: NULLABLE_STRING,

@@ -15,6 +15,7 @@ import { m0007Messages } from "./0007_messages.js";
 import { m0008Webhooks } from "./0008_webhooks.js";
 import { m0009MessageLists } from "./0009_message_lists.js";
 import { m0010PhoneState } from "./0010_phone_state.js";
+import { m0011MessageAttachments } from "./0011_message_attachments.js";
 import { type AppMigration, kitFor, type SchemaDb } from "./kit.js";
 
 /** The whole history, in order. Each domain appends its own files; names sort in apply order. */
@@ -27,6 +28,7 @@ export const MIGRATIONS: AppMigration[] = [
   m0008Webhooks,
   m0009MessageLists,
   m0010PhoneState,
+  m0011MessageAttachments,
 ];
 
 /**

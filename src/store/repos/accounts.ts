@@ -160,4 +160,12 @@ export const settings = {
     const stored = await settings.get(db, key);
     return stored ?? value;
   },
+  /** Insert or replace (the last writer wins). */
+  async put(db: Db, key: string, value: string): Promise<void> {
+    await db
+      .insertInto("settings")
+      .values({ key, value })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value }))
+      .execute();
+  },
 };

@@ -45,6 +45,51 @@ export const devices = {
       .where((eb) => eb.or([eb("last_seen_at", "is", null), eb("last_seen_at", "<", now - minGapMs)]))
       .execute();
   },
+  /** Set `export_since` unless an export is already owed (the earlier start covers more). */
+  async oweExport(db: Db, id: string, since: number): Promise<void> {
+    await db
+      .updateTable("devices")
+      .set({ export_since: since })
+      .where("id", "=", id)
+      .where((eb) => eb.or([eb("export_since", "is", null), eb("export_since", ">", since)]))
+      .execute();
+  },
+  /**
+   * Take the owed export (clear it): the time it covers from, or undefined when none is owed. The
+   * conditional clear is the lock, so of two nodes racing only one gets it.
+   */
+  async takeExport(db: Db, id: string): Promise<number | undefined> {
+    const row = await db.selectFrom("devices").select("export_since").where("id", "=", id).executeTakeFirst();
+    if (row?.export_since === null || row?.export_since === undefined) return undefined;
+    const since = Number(row.export_since);
+    const r = await db
+      .updateTable("devices")
+      .set({ export_since: null })
+      .where("id", "=", id)
+      .where("export_since", "=", since)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0 ? since : undefined;
+  },
+  /** Record a presence change; false when another node already recorded it. */
+  async setPresence(db: Db, id: string, from: string[], to: string, at: number): Promise<boolean> {
+    const r = await db
+      .updateTable("devices")
+      .set({ presence: to, presence_at: at })
+      .where("id", "=", id)
+      .where("presence", "in", from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
+  /** Phones announced online that nobody has seen for `onlineMs` (and that no stream keeps fresh). */
+  async lapsedOnline(db: Db, now: number, onlineMs: number, limit: number): Promise<DeviceRow[]> {
+    return db
+      .selectFrom("devices")
+      .selectAll()
+      .where("presence", "=", "online")
+      .where((eb) => eb.or([eb("last_seen_at", "is", null), eb("last_seen_at", "<=", now - onlineMs)]))
+      .limit(limit)
+      .execute();
+  },
   async remove(db: Db, id: string): Promise<boolean> {
     const r = await db.deleteFrom("devices").where("id", "=", id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
@@ -199,8 +244,9 @@ const QUEUED_COLUMNS = [
 
 export const queue = {
   /**
-   * Queued outbound messages of a location this device may take: not leased to another phone (or
-   * that lease has run out), not past their deadline. `ttlMs` stands in for a null expires_at.
+   * Queued outbound messages of a location this device may take: held by no phone, or already held
+   * by this one (a message another phone fetched stays with it until releaseLapsed frees it), not
+   * past their deadline. `ttlMs` stands in for a null expires_at.
    */
   async candidates(
     db: Db,
@@ -212,13 +258,7 @@ export const queue = {
       .where("location_id", "=", q.locationId)
       .where("status", "=", "queued")
       .where("direction", "=", "outbound")
-      .where((eb) =>
-        eb.or([
-          eb("lease_until", "is", null),
-          eb("lease_until", "<=", q.now),
-          eb("device_id", "=", q.deviceId),
-        ]),
-      )
+      .where((eb) => eb.or([eb("device_id", "is", null), eb("device_id", "=", q.deviceId)]))
       .where((eb) =>
         eb.or([
           eb("expires_at", ">", q.now),
@@ -230,8 +270,9 @@ export const queue = {
       .execute();
   },
   /**
-   * Lease messages to a device on one SIM. The guard repeats the candidate condition, so when two
-   * phones race for one message only one update matches; returns the ids this device got.
+   * Hand messages held by nobody to a device on one SIM, until `leaseUntil`. The guard repeats the
+   * candidate condition, so when two phones race for one message only one update matches; returns
+   * the ids this device got.
    */
   async lease(
     db: Db,
@@ -250,39 +291,73 @@ export const queue = {
       }))
       .where("id", "in", ids)
       .where("status", "=", "queued")
-      .where((eb) =>
-        eb.or([
-          eb("lease_until", "is", null),
-          eb("lease_until", "<=", l.now),
-          eb("device_id", "=", l.deviceId),
-        ]),
-      )
+      .where("device_id", "is", null)
       .returning("id")
       .execute();
     return rows.map((r) => r.id);
   },
-  /** Messages currently leased to a device and not yet acknowledged, per SIM (they count for pacing). */
-  async leasedBySim(db: Db, deviceId: string, now: number): Promise<Map<number, number>> {
+  /** Give a held message back to the queue (its holder refused it: "TTL expired"). */
+  async unhold(db: Db, id: string, deviceId: string, now: number): Promise<boolean> {
+    const r = await db
+      .updateTable("messages")
+      .set({ device_id: null, sim_number: null, lease_until: null, updated_at: now })
+      .where("id", "=", id)
+      .where("status", "=", "queued")
+      .where("device_id", "=", deviceId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
+  /** Messages a device holds and has not yet reported sending, per SIM (they count for pacing). */
+  async leasedBySim(db: Db, deviceId: string, _now: number): Promise<Map<number, number>> {
     const rows = await db
       .selectFrom("messages")
       .select(["sim_number", sql<number>`count(*)`.as("n")])
       .where("device_id", "=", deviceId)
       .where("status", "=", "queued")
-      .where("lease_until", ">", now)
       .groupBy("sim_number")
       .execute();
     return new Map(rows.map((r) => [Number(r.sim_number ?? 1), Number(r.n)]));
   },
-  /** Return lapsed leases to the queue; the locations affected, so their phones can be woken. */
-  async releaseLapsed(db: Db, now: number): Promise<string[]> {
+  /**
+   * Return held messages to the queue once their lease has run out AND their phone has not been seen
+   * for `onlineMs` (or was removed): a phone that is alive keeps what it fetched, however slowly it
+   * sends (the stock app reports only after the radio took a message). The locations affected are
+   * returned, so their phones can be woken.
+   */
+  async releaseLapsed(db: Db, now: number, onlineMs: number): Promise<string[]> {
     const rows = await db
       .updateTable("messages")
       .set({ device_id: null, sim_number: null, lease_until: null, updated_at: now })
       .where("status", "=", "queued")
+      .where("device_id", "is not", null)
       .where("lease_until", "<=", now)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("devices")
+              .select("devices.id")
+              .whereRef("devices.id", "=", "messages.device_id")
+              .where("devices.last_seen_at", ">", now - onlineMs),
+          ),
+        ),
+      )
       .returning("location_id")
       .execute();
     return [...new Set(rows.map((r) => r.location_id))];
+  },
+  /** Whether a location has queued messages no phone holds (worth waking its phones for). */
+  async hasUnheld(db: Db, locationId: string, now: number): Promise<boolean> {
+    const r = await db
+      .selectFrom("messages")
+      .select("id")
+      .where("location_id", "=", locationId)
+      .where("status", "=", "queued")
+      .where("direction", "=", "outbound")
+      .where("device_id", "is", null)
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+      .limit(1)
+      .executeTakeFirst();
+    return r !== undefined;
   },
   /** Queued messages past their deadline (expires_at, or created_at + ttl when unset). */
   async overdue(db: Db, now: number, ttlMs: number, limit: number): Promise<string[]> {

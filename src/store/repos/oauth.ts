@@ -209,6 +209,14 @@ export const rateBuckets = {
     return { ok: Number(row?.ok) === 1, tat: Number(row?.tat) };
   },
   /**
+   * Undo one admitted `hit` (its budget counts only failures, and this attempt turned out to succeed):
+   * tat moves back by one interval, atomically. A tat left in the past behaves like a fresh bucket.
+   */
+  async giveBack(db: Db, key: string, intervalMs: number): Promise<void> {
+    const back = sql`cast(${intervalMs} as bigint)`;
+    await sql`update rate_buckets set tat = tat - ${back} where key = ${key}`.execute(db);
+  },
+  /**
    * GCRA reservation of up to `units` slots at once (a node's local share, see oauth/rate-limit.ts):
    * as many as fit within `windowMs` of now are granted and tat moves past them, in one atomic
    * upsert. Returns how many were granted (0 = none fit; tat is then unchanged) and the new tat.

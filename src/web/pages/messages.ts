@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../../core/errors.js";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
 import {
+  type AttachmentView,
   getMessage,
+  listAttachments,
   listMessages,
   MAX_MESSAGE_CHARS,
   type MessagePage,
@@ -41,6 +43,40 @@ const BADGE: Record<string, string> = {
 
 export function statusBadge(status: string): SafeHtml {
   return html`<span class="badge ${BADGE[status] ?? ""}">${status}</span>`;
+}
+
+const NOT_STORED: Record<string, string> = {
+  too_large: "over the size limit (MMS_MAX_BYTES)",
+  not_sent: "the phone sent no content",
+  invalid: "the content was not valid base64",
+  too_many: "too many parts",
+  expired: "removed after MMS_RETENTION_DAYS",
+};
+
+function formatSize(n: number): string {
+  return n >= 1024 * 1024
+    ? `${(n / (1024 * 1024)).toFixed(1)} MB`
+    : n >= 1024
+      ? `${Math.round(n / 1024)} KB`
+      : `${n} B`;
+}
+
+/**
+ * An inbound MMS part: a picture is shown (same-origin signed URL, so the page's `img-src 'self'`
+ * allows it), other stored parts are links (the media route decides inline or download), and parts
+ * not stored say why.
+ */
+function attachmentItem(p: AttachmentView): SafeHtml {
+  const label = p.name ?? p.id;
+  const meta = `${p.contentType}${p.size ? `, ${formatSize(p.size)}` : ""}`;
+  if (!p.path) {
+    return html`<li>${label} <span class="muted">(${meta}) not stored: ${NOT_STORED[p.omitted ?? ""] ?? p.omitted}</span></li>`;
+  }
+  if (p.kind === "image") {
+    return html`<li><a href="${p.path}"><img src="${p.path}" alt="${p.name ?? "Picture"}" width="240" loading="lazy"></a>
+<div class="muted">${label} (${meta})</div></li>`;
+  }
+  return html`<li><a href="${p.path}">${label}</a> <span class="muted">(${meta})</span></li>`;
 }
 
 function readFilters(query: unknown): Filters {
@@ -217,10 +253,14 @@ ${list.data.map(
       if (!a) return reply;
       const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
       const tz = a.location.time_zone;
-      const m = await getMessage({
-        ctx: requestCtx(deps, request),
-        input: { id: request.params.messageId, locationIds: [a.location.id] },
-      });
+      const ctx = requestCtx(deps, request);
+      const input = { id: request.params.messageId, locationIds: [a.location.id] };
+      const m = await getMessage({ ctx, input });
+      // Inbound MMS parts with their types (pictures are shown); outbound attachments are URLs.
+      const parts =
+        m.direction === "inbound"
+          ? await listAttachments({ ctx, input: { messageId: m.id, locationIds: input.locationIds } })
+          : [];
       const body = html`${locationHeader(a, "messages", "Message")}
 <p><a href="/locations/${a.location.id}/messages">← All messages</a></p>
 <div class="card" id="message-live" data-live="/locations/${a.location.id}/messages/${m.id}"><dl class="kv"><dt>Id</dt><dd class="mono">${m.id}</dd>
@@ -230,7 +270,13 @@ ${list.data.map(
 <dt>Segments</dt><dd>${m.segments} (${m.encoding})</dd>
 <dt>Created</dt><dd>${when(m.created_at, tz)}</dd><dt>Sent</dt><dd>${when(m.sent_at, tz)}</dd><dt>Delivered</dt><dd>${when(m.delivered_at, tz)}</dd></dl>
 <h2>Text</h2><p class="body">${m.message ?? ""}</p>
-${m.attachments.length ? html`<h2>Attachments</h2><ul>${m.attachments.map((u) => html`<li class="mono">${u}</li>`)}</ul>` : ""}
+${
+  parts.length
+    ? html`<h2>Attachments</h2><ul>${parts.map(attachmentItem)}</ul>`
+    : m.attachments.length
+      ? html`<h2>Attachments</h2><ul>${m.attachments.map((u) => html`<li class="mono">${u}</li>`)}</ul>`
+      : ""
+}
 <h2>History</h2><table><thead><tr><th>When</th><th>Status</th><th>By</th><th>Note</th></tr></thead><tbody>
 ${m.history.map((h) => html`<tr><td>${when(h.at, tz)}</td><td>${statusBadge(h.status)}</td><td>${h.source}</td><td>${h.error ?? ""}</td></tr>`)}
 </tbody></table></div>`;

@@ -1,6 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import QRCode from "qrcode";
-import { createPairing, listDevices, type Pairing, removeDevice, updatePacing } from "../../devices/index.js";
+import {
+  createPairing,
+  type DeviceView,
+  listDevices,
+  type Pairing,
+  removeDevice,
+  updatePacing,
+} from "../../devices/index.js";
+import {
+  checkReachability,
+  lanAddresses,
+  MIN_APP_VERSION,
+  phoneApiUrl,
+  type Reachability,
+} from "../../devices/reachability.js";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
 import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
@@ -33,7 +47,7 @@ const PACING = [
 
 /** The address the SMSGate app is given ("API URL" in its Cloud server settings). */
 export function mobileApiUrl(deps: AppDeps): string {
-  return `${deps.config.dispatchUrl.replace(/\/$/, "")}/api/mobile/v1`;
+  return phoneApiUrl(deps.config.dispatchUrl);
 }
 
 /** The pairing token as a QR code: our own SVG (no script, no style attribute), labelled for screen readers. */
@@ -42,22 +56,133 @@ async function qrSvg(text: string): Promise<SafeHtml> {
   return raw(svg.replace("<svg ", '<svg role="img" aria-label="QR code of the pairing token" '));
 }
 
-async function pairingPanel(deps: AppDeps, p: Pairing, locationId: string, tz: string): Promise<SafeHtml> {
+/** Said plainly when no phone can reach the API URL (loopback, or a server listening on loopback only). */
+function reachabilityNotice(r: Reachability): SafeHtml {
+  const blocked = r.loopback || r.listensLoopbackOnly;
+  const https = html`Release builds of the SMSGate app also refuse plain http (they allow it only to 127.0.0.1):
+on a local network http works only with the app's <strong>insecure</strong> build; otherwise give phones an https
+URL through a tunnel or a reverse proxy (see <code>docs/phone-setup.md</code>).`;
+  if (!blocked) {
+    return r.cleartext
+      ? html`<p data-testid="cleartext"><span class="badge warn">Note</span> ${https}</p>`
+      : html``;
+  }
+  const why = r.loopback
+    ? html`<code>${r.phoneUrl}</code> points at this computer itself (loopback): on a phone it would mean the
+phone. Pairing cannot work until phones are given an address they can reach.`
+    : html`This server listens on loopback only (<code>HOST</code>), so a phone cannot connect to
+<code>${r.phoneUrl}</code>.`;
+  const fixes =
+    r.suggestions.length === 0
+      ? html`<p>No network address was found on this machine: connect it to the phones' network, or use a
+tunnel.</p>`
+      : html`<p>This machine's network addresses, and what to set for each:</p>
+<ul data-testid="lan-addresses">${r.suggestions.map(
+          (s) =>
+            html`<li><strong>${s.address}</strong> (${s.iface}): set <code>${r.variable}=${s.url}</code>${
+              s.host ? html` and <code>HOST=${s.host}</code>` : ""
+            }, then restart myCRMSIM.</li>`,
+        )}</ul>`;
+  return html`<div class="flash error" role="alert" data-testid="unreachable">
+<h3>Warning: a phone cannot reach this API URL</h3>
+<p>${why}</p>
+${fixes}
+<p>${https}</p></div>`;
+}
+
+async function pairingPanel(
+  deps: AppDeps,
+  p: Pairing,
+  locationId: string,
+  tz: string,
+  port: number,
+): Promise<SafeHtml> {
   const minutes = Math.round(deps.config.pairingTtlSeconds / 60);
-  return html`<div class="card" id="pairing"><h2>Pair a phone: enter these in the SMSGate app</h2>
-<div class="pair"><div class="qr">${await qrSvg(p.token)}</div>
+  const url = mobileApiUrl(deps);
+  const reach = checkReachability(
+    {
+      phoneUrl: url,
+      variable: deps.config.dispatchUrl === deps.config.publicUrl ? "PUBLIC_URL" : "DISPATCH_URL",
+      host: deps.config.host,
+      port,
+    },
+    lanAddresses(),
+  );
+  return html`<section class="card" id="pairing" aria-labelledby="pairing-title">
+<h2 id="pairing-title">Pair a phone: enter these in the SMSGate app</h2>
+${reachabilityNotice(reach)}
+<div class="pair"><div class="qr">${await qrSvg(p.token)}
+<p class="muted">The private token as a QR code, to copy it to the phone by other means: the app has no scanner.</p></div>
 <div><ol>
-<li>Install <strong>SMS Gateway for Android</strong> (SMSGate) on a phone with a SIM card; allow SMS and turn off battery optimisation for it.</li>
-<li>In the app open <strong>Settings → Cloud server</strong> and enter:
-<dl class="kv"><dt>API URL</dt><dd><code class="secret" data-testid="server-url">${mobileApiUrl(deps)}</code></dd>
-<dt>Private token</dt><dd><code class="secret" data-testid="pairing-token">${p.token}</code></dd>
-<dt>or one-time code</dt><dd><span class="code mono" data-testid="pairing-code">${p.code}</span></dd></dl></li>
-<li>Set the <strong>notification channel to SSE only</strong> (no Firebase needed).</li>
-<li>Switch the app to <strong>Cloud server</strong> and start it. The phone shows up below as online.</li>
+<li>Install <strong>SMS Gateway for Android</strong> (SMSGate) <strong data-testid="min-app-version">${MIN_APP_VERSION} or newer</strong>
+on a phone with a SIM card; allow SMS and turn off battery optimisation for it.</li>
+<li>In the app open <strong>Settings → Cloud server</strong> and set:
+<dl class="kv"><dt>API URL</dt><dd><code class="secret" data-testid="server-url">${url}</code></dd>
+<dt>Notification channel</dt><dd><strong>SSE only</strong> (with "Auto" the app waits for Firebase and never opens its event stream)</dd></dl></li>
+<li>Switch the app to <strong>Cloud server</strong>, start it and choose <strong>Sign in by code</strong> with this one-time code:
+<p class="code mono" data-testid="pairing-code">${p.code}</p>
+<p>Or choose <strong>Sign up</strong> after entering this private token in Settings → Cloud server → Private token:</p>
+<code class="secret" data-testid="pairing-token">${p.token}</code></li>
+<li>The app asks for a restart once it has received its settings from this server: accept it. The phone then shows up below as online.</li>
 </ol>
-<p class="muted">Single use; expires ${when(p.expiresAt, tz)} (in ${minutes} min). Release builds of the app need an https API URL.
-The token and code are shown only now.</p>
-<p><a class="button secondary" href="/locations/${locationId}/phones">I've entered it: show my phones</a></p></div></div></div>`;
+<p class="muted">Single use; expires ${when(p.expiresAt, tz)} (in ${minutes} min). The code and token are shown only now.</p>
+<p><a class="button secondary" href="/locations/${locationId}/phones">I've entered it: show my phones</a></p></div></div></section>`;
+}
+
+const TRANSPORT: Record<string, string> = { wifi: "Wi-Fi", cellular: "mobile data", ethernet: "Ethernet" };
+const HEALTH: Record<string, { text: string; badge: string }> = {
+  pass: { text: "OK", badge: "ok" },
+  warn: { text: "warning", badge: "warn" },
+  fail: { text: "failing", badge: "bad" },
+};
+
+/** What needs the owner's hand on a phone, in words (the colour only repeats them). */
+function phoneWarnings(p: DeviceView): SafeHtml {
+  const items: SafeHtml[] = [];
+  if (p.pushOnly)
+    items.push(html`<li data-testid="push-only"><strong>Notification channel:</strong> set it to SSE only in the app
+(Settings → Cloud server), then restart the app. This phone registered for Firebase push ("Auto"), so it opens no
+event stream and picks up messages only every 15 minutes.</li>`);
+  if (p.appOutdated)
+    items.push(html`<li data-testid="app-outdated"><strong>App too old:</strong> SMSGate ${p.appVersion} needs
+updating; myCRMSIM needs SMSGate ${MIN_APP_VERSION} or newer (the first with "SSE only").</li>`);
+  if (p.batteryLow)
+    items.push(html`<li data-testid="battery-low"><strong>Battery low:</strong> ${p.health?.batteryLevel} % and not
+charging. Plug the phone in: a phone that switches off stops sending.</li>`);
+  if (items.length === 0) return html``;
+  return html`<div class="flash error"><p><strong>Warning</strong></p><ul>${items}</ul></div>`;
+}
+
+function phoneHealth(p: DeviceView, tz: string): SafeHtml {
+  const h = p.health;
+  const app = p.appVersion
+    ? html`SMSGate ${p.appVersion}${p.appOutdated ? html` <span class="badge bad">outdated</span>` : ""}`
+    : html`<span class="muted">not reported yet</span>`;
+  if (!h) {
+    return html`<dt>App</dt><dd data-testid="app-version">${app}</dd>
+<dt>Health</dt><dd><span class="muted">no report yet (the app sends one every few minutes once it has its settings)</span></dd>`;
+  }
+  const battery =
+    h.batteryLevel === null
+      ? html`<span class="muted">not reported</span>`
+      : html`${h.batteryLevel} %${h.charging === true ? ", charging" : h.charging === false ? ", not charging" : ""}${
+          p.batteryLow ? html` <span class="badge bad">low</span>` : ""
+        }`;
+  const transports = h.transport.filter((t) => t !== "unknown").map((t) => TRANSPORT[t] ?? t);
+  const connection =
+    h.internet === null
+      ? html`<span class="muted">not reported</span>`
+      : html`${h.internet ? "internet" : html`<span class="badge bad">no internet</span>`}${
+          transports.length > 0 ? ` via ${transports.join(", ")}` : ""
+        }`;
+  const status = HEALTH[h.status] ?? { text: h.status, badge: "" };
+  return html`<dt>App</dt><dd data-testid="app-version">${app}</dd>
+<dt>Battery</dt><dd data-testid="battery">${battery}</dd>
+<dt>Connection</dt><dd data-testid="connection">${connection}</dd>
+<dt>Failed sends, last hour</dt><dd data-testid="failed-last-hour">${
+    h.failedLastHour === null ? html`<span class="muted">not reported</span>` : h.failedLastHour
+  }</dd>
+<dt>Health report</dt><dd data-testid="health-at"><span class="badge ${status.badge}">${status.text}</span> ${when(p.healthAt, tz)}</dd>`;
 }
 
 /**
@@ -66,6 +191,11 @@ The token and code are shown only now.</p>
  */
 export function registerPhonePages(app: FastifyInstance, deps: AppDeps): void {
   const onlineMs = () => deps.config.deviceOnlineSeconds * 1000;
+  // The port this listener really has (PORT=0 picks one), for the "set PUBLIC_URL=…" advice.
+  const listeningPort = () => {
+    const address = app.server.address();
+    return address && typeof address === "object" ? address.port : deps.config.port;
+  };
 
   const render = async (
     request: FastifyRequest,
@@ -86,13 +216,13 @@ export function registerPhonePages(app: FastifyInstance, deps: AppDeps): void {
     const done = DONE[String((request.query as Record<string, unknown>)?.done ?? "")];
     const online = phones.filter((p) => p.online).length;
     const body = html`${locationHeader(a, "phones", "Phones")}
-${opts.pairing ? await pairingPanel(deps, opts.pairing, a.location.id, a.location.time_zone) : ""}
+${opts.pairing ? await pairingPanel(deps, opts.pairing, a.location.id, a.location.time_zone, listeningPort()) : ""}
 <div id="phones-live" data-live="/locations/${a.location.id}/phones">
 <div class="grid">
 <div class="card"><div class="muted">Phones online</div><div class="stat" data-testid="online-count">${online} / ${phones.length}</div></div>
 <div class="card"><div class="muted">Messages waiting for a phone</div><div class="stat">${queued}</div></div>
 <div class="card"><form method="post" action="/locations/${a.location.id}/phones/pair"><input type="hidden" name="_csrf" value="${csrf}">
-<p class="muted">Connect an Android phone running the SMSGate app to this location.</p>
+<p class="muted">Connect an Android phone running the SMSGate app (${MIN_APP_VERSION} or newer) to this location.</p>
 <button type="submit">Pair a phone</button></form></div></div>
 ${
   phones.length === 0
@@ -104,7 +234,9 @@ ${
         return html`<div class="card phone" data-device="${p.id}"><div class="loc-head"><h2>${p.name}
 <span class="badge ${p.online ? "ok" : "bad"}">${p.online ? "online" : "offline"}</span></h2>
 <span class="muted">last seen ${ago(now, p.lastSeenAt)}</span></div>
+${phoneWarnings(p)}
 <dl class="kv"><dt>Id</dt><dd class="mono">${p.id}</dd><dt>Paired</dt><dd>${when(p.createdAt, tz)}</dd>
+${phoneHealth(p, tz)}
 <dt>SIMs</dt><dd>${
           p.simCards.length === 0
             ? html`<span class="muted">none reported (default SIM)</span>`

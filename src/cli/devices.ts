@@ -129,21 +129,24 @@ export const deviceCommands: CommandSpec[] = [
       if (!server) throw new AppError("invalid_request", "--server is required");
       const print = (e: PhoneEvent | Record<string, unknown>) =>
         process.stdout.write(json ? `${JSON.stringify(e)}\n` : `${human(e as PhoneEvent)}\n`);
-      const phone = new SimulatedPhone({
-        server,
-        name: str(values, "name") ?? "Simulated phone",
-        onEvent: print,
-      });
       const token = str(values, "token");
       const code = str(values, "code");
       const deviceToken = str(values, "device-token");
+      // --token is the app's "sign up" first start: the private token typed into its settings, and
+      // registration inside start(); --code is "Sign in by code", which registers before starting.
+      const phone = new SimulatedPhone({
+        server,
+        name: str(values, "name") ?? "Simulated phone",
+        privateToken: token,
+        onEvent: print,
+      });
       if (deviceToken) phone.resume(deviceToken);
-      else if (token) await phone.register({ token });
       else if (code) await phone.register({ code });
-      else throw new AppError("invalid_request", "one of --token, --code or --device-token is required");
+      else if (!token)
+        throw new AppError("invalid_request", "one of --token, --code or --device-token is required");
+      await phone.start();
       if (!deviceToken)
         print({ type: "credentials", deviceId: phone.deviceId, deviceToken: phone.deviceToken });
-      await phone.start();
       const rl = createInterface({ input: process.stdin });
       rl.on("line", (line) => {
         const m = /^\s*(\+?[0-9]{5,15})\s*>\s*(.+)$/.exec(line);
@@ -174,6 +177,8 @@ function human(e: PhoneEvent | { type: "credentials"; deviceId: string; deviceTo
       return `registered as ${e.deviceId}; resume later with --device-token ${e.deviceToken}`;
     case "registered":
       return `registered: ${e.deviceId}`;
+    case "registration_failed":
+      return `registration failed (${e.error}); the app retries in ${Math.round(e.retryInMs / 1000)} s`;
     case "connected":
       return "event stream connected";
     case "disconnected":

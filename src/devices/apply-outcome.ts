@@ -19,7 +19,7 @@ const TTL_EXPIRED = /TTL expired/i;
  * - `Failed` from a phone that no longer holds a still-queued message is ignored: it gave it up and
  *   another phone has it now; it must not fail the message under that phone.
  * - Processed/Sent/Delivered are facts (an SMS did go out) and apply from any phone of the location,
- *   forward only, as every transition does.
+ *   forward only, as every transition does; the phone holding the message then gets MessageCancelled.
  * Returns what happened, so the caller can wake phones when work came free.
  */
 export async function applyPhoneOutcome({
@@ -66,6 +66,11 @@ export async function applyPhoneOutcome({
       },
     });
     if (input.status !== "failed") await repo.sends.record(tx.db, m.id, device.id, sim ?? 1, now);
+    // A phone that lost the message came back and sent it after all: tell the phone holding it now to
+    // drop its copy if it has not sent it yet (the app cancels a pending message on MessageCancelled).
+    if (r.changed && m.status === "queued" && m.device_id !== null && !holder) {
+      await ctx.store.notify("device_cancel", `${m.device_id} ${m.id}`);
+    }
     return r.changed ? "applied" : "ignored";
   });
 }

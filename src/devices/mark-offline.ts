@@ -6,7 +6,8 @@ import { deviceStatusPayload } from "./presenters.js";
 /**
  * Phones announced online that have not been seen for `onlineMs` (no call, no webhook, no stream
  * keepalive) are now offline: recorded once, whichever node gets there first, with a `device_status`
- * event in the same transaction. Returns how many went offline.
+ * event in the same transaction, and the other phones of its location are woken for the messages
+ * that were waiting for it. Returns how many went offline.
  */
 export async function markOfflinePhones({
   ctx,
@@ -18,10 +19,12 @@ export async function markOfflinePhones({
   const now = ctx.clock.now();
   const lapsed = await repo.devices.lapsedOnline(ctx.db, now, input.onlineMs, input.batch ?? 200);
   let n = 0;
+  const wake = new Set<string>();
   for (const d of lapsed) {
     await inTransaction(ctx, async (tx) => {
       if (!(await repo.devices.setPresence(tx.db, d.id, ["online"], "offline", now))) return;
       n++;
+      wake.add(d.location_id);
       await emitEvent({
         ctx: tx,
         input: {
@@ -31,6 +34,12 @@ export async function markOfflinePhones({
         },
       });
     });
+  }
+  // Contacts whose thread was on this phone waited for it while it was online; the location's other
+  // phones may take them now, but nothing else would wake them before their next poll.
+  for (const locationId of wake) {
+    if (await repo.queue.hasUnheld(ctx.db, locationId, now))
+      await ctx.store.notify("message_enqueued", locationId);
   }
   return n;
 }

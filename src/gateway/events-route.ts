@@ -46,6 +46,10 @@ export async function eventsRoute(app: FastifyInstance, deps: GatewayDeps): Prom
     await store.listen("device_settings", (deviceId) => hub.toDevice(deviceId, "SettingsUpdated")),
     await store.listen("device_webhooks", (deviceId) => hub.toDevice(deviceId, "WebhooksUpdated")),
     await store.listen("device_export", (deviceId) => scheduleExport(deviceId)),
+    await store.listen("device_cancel", (payload) => {
+      const [deviceId, messageId] = payload.split(" ");
+      if (deviceId && messageId) hub.toDevice(deviceId, "MessageCancelled", { messageId });
+    }),
     await store.listen("device_removed", (deviceId) => hub.close(deviceId)),
   ];
   const timer = setInterval(() => {

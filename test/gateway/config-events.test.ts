@@ -68,7 +68,8 @@ forEachDialect("SMSGate settings, webhooks, signed ingest and events", (dialect)
   it("settings carry a per-device signing key, SSE-only notifications and never cloud_url", async () => {
     assert.equal(typeof settings.webhooks.signing_key, "string");
     assert.ok(settings.webhooks.signing_key.length >= 32);
-    assert.ok(settings.webhooks.retry_count >= 1);
+    // 14 attempts, 5 s doubling: about 22 h of retries, so a server outage of a day loses no SMS.
+    assert.equal(settings.webhooks.retry_count, 14);
     assert.equal(settings.gateway.notification_channel, "SSE_ONLY");
     assert.equal("cloud_url" in settings.gateway, false);
     assert.equal(settings.messages.limit_period, "Disabled");
@@ -104,6 +105,14 @@ forEachDialect("SMSGate settings, webhooks, signed ingest and events", (dialect)
     await assert.rejects(
       updatePacing({ ctx, input: { deviceId: device.id, pacing: { perMinute: 0 }, onlineMs: 1 } }),
       /perMinute/,
+    );
+    // Cleared on the dashboard: the phone must hear null (a missing key keeps its old interval).
+    await updatePacing({ ctx, input: { deviceId: device.id, pacing: {}, onlineMs: 90_000 } });
+    const cleared = (await mobile(server, "GET", "/settings", { auth: `Bearer ${device.token}` }))
+      .body as Settings;
+    assert.deepEqual(
+      { ...cleared.messages },
+      { limit_period: "Disabled", send_interval_min: null, send_interval_max: null, processing_order: "FIFO" },
     );
   });
 

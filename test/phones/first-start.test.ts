@@ -20,6 +20,8 @@ forEachDialect("real phones: no inbound SMS lost after pairing or an outage", (d
   let sub: Awaited<ReturnType<typeof subscriber>>;
   const phones: SimulatedPhone[] = [];
   const env = { DEVICE_ONLINE_SECONDS: "3" };
+  /** The server started again after the outage (the first one is closed by then). */
+  let restarted: Awaited<ReturnType<typeof startServerOn>> | undefined;
 
   before(async () => {
     s = await startTestServer(dialect, env);
@@ -31,7 +33,10 @@ forEachDialect("real phones: no inbound SMS lost after pairing or an outage", (d
   after(async () => {
     for (const p of phones) p.kill();
     await sub.close();
-    await s.close();
+    if (restarted) {
+      await restarted.close();
+      await s.db.cleanup();
+    } else await s.close();
   });
 
   const arrived = (text: string) => sub.got("new_message").filter((b) => b.message === text);
@@ -89,6 +94,7 @@ forEachDialect("real phones: no inbound SMS lost after pairing or an outage", (d
     } finally {
       // The same database and port, as a restarted service.
       const again = await startServerOn(s.db, { ...env, PORT: port });
+      restarted = again;
       s.server = again.server;
       // The first server closed its database handle: go on with the new server's.
       ctx = { ...ctx, store: again.server.deps.store, db: again.server.deps.store.db };

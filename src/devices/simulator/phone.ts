@@ -34,6 +34,7 @@ export interface PhoneOptions {
 
 export type PhoneEvent =
   | { type: "registered"; deviceId: string }
+  | { type: "registration_failed"; error: string; retryInMs: number }
   | { type: "connected" }
   | { type: "disconnected"; error?: string }
   | { type: "sse"; event: string; data: string; at: number }
@@ -301,9 +302,11 @@ export class SimulatedPhone {
         // DeviceRegisteredEvent: the SSE service starts only when there is no push token.
         if (this.pushToken === null) void this.streamLoop();
         return;
-      } catch {
+      } catch (e) {
         if (!this.running) return;
-        await this.sleep(Math.min(10_000 * 2 ** attempt, 300_000));
+        const retryInMs = Math.min(10_000 * 2 ** attempt, 300_000);
+        this.emit({ type: "registration_failed", error: (e as Error).message, retryInMs });
+        await this.sleep(retryInMs);
       }
     }
   }

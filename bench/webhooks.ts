@@ -99,7 +99,8 @@ async function run(label: string, env: Record<string, string>) {
     const pairing = await createPairing({ ctx, input: { locationId: loc.id, ttlMs: 600_000 } });
     const phone = new SimulatedPhone({ server: url });
     await phone.register({ token: pairing.token });
-    await phone.refreshConfig();
+    // The app posts received SMS only while it runs; start() also fetches its settings and webhooks.
+    await phone.start();
     return phone;
   }
 

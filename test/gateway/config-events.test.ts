@@ -112,7 +112,12 @@ forEachDialect("SMSGate settings, webhooks, signed ingest and events", (dialect)
       .body as Settings;
     assert.deepEqual(
       { ...cleared.messages },
-      { limit_period: "Disabled", send_interval_min: null, send_interval_max: null, processing_order: "FIFO" },
+      {
+        limit_period: "Disabled",
+        send_interval_min: null,
+        send_interval_max: null,
+        processing_order: "FIFO",
+      },
     );
   });
 

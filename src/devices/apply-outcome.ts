@@ -8,6 +8,9 @@ export type PhoneOutcome = "dispatched" | "sent" | "delivered" | "failed";
 /** The messages table's limit for an error text; a phone's longer reason is cut, never refused. */
 export const MAX_ERROR_LENGTH = 1000;
 
+const RANK: Record<string, number> = { queued: 0, dispatched: 1, sent: 2, delivered: 3 };
+const IMPLIED = ["dispatched", "sent"] as const;
+
 /** What the app writes when it refused a message past its validUntil. */
 const TTL_EXPIRED = /TTL expired/i;
 
@@ -53,18 +56,21 @@ export async function applyPhoneOutcome({
       }
     }
     const sim = input.simNumber ?? (holder ? (m.sim_number ?? undefined) : undefined);
-    const r = await transitionMessage({
-      ctx: tx,
-      input: {
-        messageId: m.id,
-        status: input.status,
-        error,
-        at: Math.min(input.at, now),
-        deviceId: device.id,
-        simNumber: sim,
-        source: "phone",
-      },
-    });
+    const at = Math.min(input.at, now);
+    // A report can arrive before the one for an earlier step (the app posts each state as a webhook
+    // and as a PATCH, concurrently): `delivered` implies `sent` implies `dispatched`, and the history
+    // records the steps it implies at the same time rather than refusing them later as backwards.
+    const rank = RANK[m.status] ?? 0;
+    const target = RANK[input.status] ?? 0;
+    const implied = IMPLIED.filter((step) => (RANK[step] ?? 0) > rank && (RANK[step] ?? 0) < target);
+    let r = { changed: false };
+    for (const status of [...implied, input.status]) {
+      const step = await transitionMessage({
+        ctx: tx,
+        input: { messageId: m.id, status, error, at, deviceId: device.id, simNumber: sim, source: "phone" },
+      });
+      r = { changed: r.changed || step.changed };
+    }
     if (input.status !== "failed") await repo.sends.record(tx.db, m.id, device.id, sim ?? 1, now);
     // A phone that lost the message came back and sent it after all: tell the phone holding it now to
     // drop its copy if it has not sent it yet (the app cancels a pending message on MessageCancelled).

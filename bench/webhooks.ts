@@ -93,6 +93,7 @@ async function run(label: string, env: Record<string, string>) {
           event: "new_message",
           targetUrl: `${hook.url}/hook/${i}`,
           checkUrl: async () => undefined,
+          scopes: SCOPES,
         },
       });
     }

@@ -10,9 +10,11 @@ import { oauthPlugin } from "./api/oauth/index.js";
 import { systemPlugin } from "./api/system.js";
 import { REDACT_PATHS } from "./core/logger.js";
 import { newId } from "./core/ids.js";
+import { fastifyTrustProxy } from "./config/index.js";
 import { gatewayPlugin } from "./gateway/index.js";
 import type { AppDeps } from "./http/deps.js";
 import { sendApiError } from "./http/errors.js";
+import { refuseNulHook } from "./http/hooks.js";
 import { validatorCompiler } from "./http/validation.js";
 import { webPlugin } from "./web/index.js";
 import { docsPlugin } from "./web/pages/docs.js";
@@ -37,16 +39,31 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
       opts.logger === false
         ? false
         : { level: deps.config.logLevel, redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
-    trustProxy: deps.config.trustProxy,
+    trustProxy: fastifyTrustProxy(deps.config.trustProxy),
     requestIdHeader: "x-request-id",
     genReqId: () => newId("request"),
     bodyLimit: 1024 * 1024,
     forceCloseConnections: "idle",
+    // A request (headers and body) must arrive within REQUEST_TIMEOUT_MS, else 408 and the socket is
+    // closed: a body trickled in byte by byte cannot hold a connection forever (finding L6). Only the
+    // receiving is timed, so long answers such as the phones' event streams are not affected. Node
+    // looks for late requests every connectionsCheckingInterval (30 s by default): a quarter of it.
+    requestTimeout: deps.config.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(60_000, deps.config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(
+        100,
+        Math.min(30_000, Math.floor(deps.config.requestTimeoutMs / 4)),
+      ),
+    },
     // One access-log line per request (below, with its route and duration) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: false, coerceTypes: "array", removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  // No NUL (U+0000) in any query, path or body string past this point (finding L1).
+  app.addHook("preValidation", refuseNulHook);
+  if (surface === "main" && deps.config.trustProxyWarning) app.log.warn(deps.config.trustProxyWarning);
 
   // A client-supplied request id is echoed only when it is short and plain.
   app.addHook("onRequest", async (request, reply) => {

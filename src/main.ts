@@ -10,7 +10,15 @@ import { lanAddresses, phoneApiUrl } from "./devices/reachability.js";
 import type { AppDeps } from "./http/deps.js";
 import { type BackgroundJob, buildJobs } from "./jobs/index.js";
 import { createMetrics } from "./observability/metrics.js";
-import { migrate, openStore, type Store } from "./store/index.js";
+import { retireStoredSecret } from "./devices/tokens.js";
+import {
+  migrate,
+  openStore,
+  readOrCreateKeyFile,
+  type Store,
+  secretKeyFile,
+  type Warn,
+} from "./store/index.js";
 
 export interface RunningServer {
   app: FastifyInstance | undefined;
@@ -37,12 +45,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     opts.logger === false
       ? pino({ level: "silent" })
       : pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: "[redacted]" } });
+  const warn = (msg: string, detail: Record<string, unknown>) => log.warn(detail, msg);
   const store: Store =
-    opts.store ?? (await openStore(config, (e) => log.error({ err: e }, "database connection error")));
+    opts.store ?? (await openStore(config, (e) => log.error({ err: e }, "database connection error"), warn));
   await migrate(store);
   const clock = opts.clock ?? systemClock;
   const ctxForSecret = { store, db: store.db, clock, log };
-  const secret = await secretKey({ ctx: ctxForSecret, input: { configured: config.secretKey } });
+  const secret = await loadSecret(config, ctxForSecret, warn);
   const wakeHooks: ((name: string) => void)[] = [];
   const deps: AppDeps = {
     config,
@@ -98,6 +107,30 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       return closing;
     },
   };
+}
+
+/**
+ * The instance secret from outside the database where possible (finding L12): SECRET_KEY, else on
+ * SQLite DATA_DIR/secret.key. A secret an older version kept in the database is then retired, its
+ * phones' re-registration tokens kept as hashes. PostgreSQL without SECRET_KEY keeps it in the
+ * database (every node must share it) and says so.
+ */
+async function loadSecret(config: Config, ctx: Ctx, warn: Warn): Promise<string> {
+  const keyFile =
+    !config.secretKey && ctx.store.dialect === "sqlite"
+      ? readOrCreateKeyFile(secretKeyFile(config), warn)
+      : undefined;
+  const secret = await secretKey({ ctx, input: { configured: config.secretKey, keyFile } });
+  if (await retireStoredSecret({ ctx, input: { secret } })) {
+    ctx.log.warn("the instance secret stored in the database was retired; phones keep re-registering");
+  }
+  if (!config.secretKey && ctx.store.dialect === "postgres") {
+    ctx.log.warn(
+      "SECRET_KEY is not set: the instance secret is kept in the database, so a copy of the database " +
+        "can re-register phones; set SECRET_KEY (the same on every node)",
+    );
+  }
+  return secret;
 }
 
 /**

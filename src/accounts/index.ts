@@ -4,7 +4,24 @@ export { changePassword } from "./change-password.js";
 export { removeStaleSigninAttempts, SIGNIN_FAILURES_KEEP_MS } from "./cleanup.js";
 export { createLocation } from "./create-location.js";
 export { createUser } from "./create-user.js";
-export { addMember, listUserLocations, removeMember, renameLocation, type Role, roleIn } from "./members.js";
+export {
+  answerInvitation,
+  cancelInvitation,
+  type InvitationView,
+  listLocationInvitations,
+  listMyInvitations,
+  type PendingInvitationView,
+} from "./invitations.js";
+export {
+  type AddMemberOutcome,
+  addMember,
+  INVITATION_TTL_MS,
+  listUserLocations,
+  removeMember,
+  renameLocation,
+  type Role,
+  roleIn,
+} from "./members.js";
 export type { LocationView, UserView } from "./presenters.js";
 export {
   endSession,
@@ -15,6 +32,7 @@ export {
 } from "./sessions.js";
 export { listMembers, type MemberView } from "./list-members.js";
 export { setAdmin } from "./set-admin.js";
+export { PASSWORD_MAX, PASSWORD_MIN } from "./password.js";
 export { needsSetup, setupInstance } from "./setup-instance.js";
 export {
   findUserByEmail,

@@ -19,18 +19,26 @@ export async function listUsers({ ctx }: { ctx: Ctx }): Promise<UserView[]> {
 }
 
 /**
- * The instance secret (CSRF tokens, signed cookies): `SECRET_KEY` when configured, otherwise made
- * once and kept in the database so that every node of a cluster shares it.
+ * The instance secret (CSRF tokens, signed cookies, media links, phones' re-registration tokens, the
+ * sealed refresh successor): `SECRET_KEY` when configured; else `keyFile`, the generated key SQLite
+ * keeps in DATA_DIR/secret.key (finding L12: not in the database); else (PostgreSQL without
+ * SECRET_KEY) made once and kept in the database so that every node of a cluster shares it. A stored
+ * secret is blanked once another is in use (`retireStoredSecret`); blank means "make a new one".
  */
 export async function secretKey({
   ctx,
   input,
 }: {
   ctx: Ctx;
-  input: { configured?: string };
+  input: { configured?: string; keyFile?: string };
 }): Promise<string> {
   if (input.configured) return input.configured;
-  return accounts.settings.getOrInit(ctx.db, "secret_key", randomToken(32));
+  if (input.keyFile) return input.keyFile;
+  const stored = await accounts.settings.getOrInit(ctx.db, "secret_key", randomToken(32));
+  if (stored) return stored;
+  // Retired while SECRET_KEY was set, which is no longer: a new one (the last of racing nodes wins).
+  await accounts.settings.put(ctx.db, "secret_key", randomToken(32));
+  return (await accounts.settings.get(ctx.db, "secret_key")) ?? "";
 }
 
 /**

@@ -1,5 +1,6 @@
 import { inTransaction, type Ctx } from "../context.js";
 import { AppError } from "../core/errors.js";
+import { newId } from "../core/ids.js";
 import { accounts } from "../store/repos/index.js";
 import { type LocationView, presentLocation } from "./presenters.js";
 import { normalizeEmail } from "./validate.js";
@@ -30,30 +31,59 @@ export async function roleIn({
   return m ? (m.role as Role) : undefined;
 }
 
-/** Add an existing user (by email) to a location. Only an owner of the location may do it. */
+/** How long an invitation stays open. */
+export const INVITATION_TTL_MS = 14 * 86_400_000;
+
+/** What `addMember` did; an invitation is answered the same whether the email has an account. */
+export type AddMemberOutcome = "role_changed" | "added" | "invited";
+
+/**
+ * Give someone access to a location (owners only):
+ * - an email that is already a member: their role changes (the last owner cannot step down);
+ * - an administrator naming an existing account: added at once (administrators manage accounts);
+ * - otherwise: an invitation to the email address, which its owner accepts or declines on their
+ *   account page. Nobody lands in a location they did not choose, and the answer does not say
+ *   whether the address has an account.
+ */
 export async function addMember({
   ctx,
   input,
 }: {
   ctx: Ctx;
   input: { actorUserId: string; locationId: string; email: string; role: Role };
-}): Promise<void> {
-  await inTransaction(ctx, async (tx) => {
+}): Promise<AddMemberOutcome> {
+  return inTransaction(ctx, async (tx) => {
     await requireOwner(tx, input.actorUserId, input.locationId);
-    const user = await accounts.users.byEmail(tx.db, normalizeEmail(input.email));
-    if (!user)
-      throw new AppError("user_not_found", "email: no user with this email; create the account first");
-    const existing = await accounts.memberships.get(tx.db, user.id, input.locationId);
-    if (existing) {
+    const email = normalizeEmail(input.email);
+    const now = tx.clock.now();
+    const user = await accounts.users.byEmail(tx.db, email);
+    const existing = user ? await accounts.memberships.get(tx.db, user.id, input.locationId) : undefined;
+    if (user && existing) {
+      if (existing.role === "owner" && input.role !== "owner")
+        await requireAnotherOwner(tx, input.locationId);
       await accounts.memberships.setRole(tx.db, user.id, input.locationId, input.role);
-      return;
+      return "role_changed";
     }
-    await accounts.memberships.insert(tx.db, {
-      user_id: user.id,
+    const actor = await accounts.users.byId(tx.db, input.actorUserId);
+    if (user && actor?.is_admin === 1) {
+      await accounts.memberships.insert(tx.db, {
+        user_id: user.id,
+        location_id: input.locationId,
+        role: input.role,
+        created_at: now,
+      });
+      return "added";
+    }
+    await accounts.invitations.upsert(tx.db, {
+      id: newId("invitation", now),
       location_id: input.locationId,
+      email,
       role: input.role,
-      created_at: tx.clock.now(),
+      invited_by: input.actorUserId,
+      created_at: now,
+      expires_at: now + INVITATION_TTL_MS,
     });
+    return "invited";
   });
 }
 
@@ -67,11 +97,8 @@ export async function removeMember({
 }): Promise<void> {
   await inTransaction(ctx, async (tx) => {
     await requireOwner(tx, input.actorUserId, input.locationId);
-    const members = await accounts.memberships.listMembers(tx.db, input.locationId);
-    const owners = members.filter((m) => m.role === "owner");
-    if (owners.length === 1 && owners[0]?.id === input.userId) {
-      throw new AppError("conflict", "A location needs at least one owner");
-    }
+    const m = await accounts.memberships.get(tx.db, input.userId, input.locationId);
+    if (m?.role === "owner") await requireAnotherOwner(tx, input.locationId);
     await accounts.memberships.remove(tx.db, input.userId, input.locationId);
   });
   // API nodes cache verified tokens for a few seconds (oauth ACCESS_CHANGED_CHANNEL): tell them now.
@@ -100,7 +127,15 @@ export async function renameLocation({
   });
 }
 
-async function requireOwner(ctx: Ctx, userId: string, locationId: string): Promise<void> {
+/** A location always keeps an owner: refuse to remove or demote the last one. */
+async function requireAnotherOwner(ctx: Ctx, locationId: string): Promise<void> {
+  const members = await accounts.memberships.listMembers(ctx.db, locationId);
+  if (members.filter((m) => m.role === "owner").length <= 1) {
+    throw new AppError("conflict", "A location needs at least one owner: make someone else an owner first");
+  }
+}
+
+export async function requireOwner(ctx: Ctx, userId: string, locationId: string): Promise<void> {
   const m = await accounts.memberships.get(ctx.db, userId, locationId);
   if (!m)
     throw new AppError("location_not_found", "The location does not exist or you don't have access to it");

@@ -14,9 +14,11 @@ declare module "fastify" {
 }
 
 /**
- * preHandler for API routes: a valid Bearer access token (header only, RFC 6750 §2.1) with `scope`.
- * 401 `unauthorized` for a missing, unknown, expired or revoked token; 403 `insufficient_scope`; 429
- * `rate_limited` past the client's per-minute budget (RateLimit headers on every answer).
+ * onRequest hook for API routes: a valid Bearer access token (header only, RFC 6750 §2.1) with
+ * `scope`. 401 `unauthorized` for a missing, unknown, expired or revoked token; 403
+ * `insufficient_scope`; 429 `rate_limited` past the client's per-minute budget (RateLimit headers on
+ * every answer). It runs before the body is read, parsed or validated (finding L2): an anonymous
+ * caller learns nothing of the schema and costs no parsing.
  */
 export function bearerAuth(deps: AppDeps, scope?: Scope) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { AppDeps } from "../http/deps.js";
 import { sendApiError } from "../http/errors.js";
+import { noStore } from "../http/hooks.js";
 import { identityRoutes } from "./identity/index.js";
 import { messageReadRoutes, sendRoute } from "./messages/index.js";
 import { webhookRoutes } from "./webhooks/index.js";
@@ -10,6 +11,7 @@ import { webhookRoutes } from "./webhooks/index.js";
  * (route schema), call one verb, present the result. Errors: the seed's `{error, message}` shape.
  */
 export async function apiPlugin(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  app.addHook("onRequest", noStore);
   app.setErrorHandler((err, request, reply) => sendApiError(request, reply, err));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
@@ -26,6 +28,7 @@ export async function apiPlugin(app: FastifyInstance, deps: AppDeps): Promise<vo
 
 /** The routes the dispatch host serves (also served by the main host). */
 export async function dispatchApiPlugin(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  app.addHook("onRequest", noStore);
   app.setErrorHandler((err, request, reply) => sendApiError(request, reply, err));
   await sendRoute(app, deps);
 }

@@ -29,6 +29,12 @@ function setHeaders(request: FastifyRequest, name: string, d: RateDecision): voi
   reply.header("x-ratelimit-reset", String(tight.d.resetSeconds));
 }
 
+const BUDGET_NAMES: Record<string, string> = {
+  connection: "connection",
+  client: "OAuth client (all its connections together)",
+  location: "location",
+};
+
 async function apply(
   deps: AppDeps,
   request: FastifyRequest,
@@ -41,7 +47,7 @@ async function apply(
   if (!d.ok) {
     throw new AppError(
       "rate_limited",
-      `Too many requests for this ${name}; retry in ${d.retryAfterSeconds} s`,
+      `Too many requests for this ${BUDGET_NAMES[name] ?? name}; retry in ${d.retryAfterSeconds} s`,
       {
         retryAfter: d.retryAfterSeconds,
       },
@@ -49,13 +55,31 @@ async function apply(
   }
 }
 
-/** The per-client budget (RATE_LIMIT_PER_MINUTE); `bearerAuth` applies it to every API request. */
+/**
+ * The budgets of every API request (`bearerAuth` applies them): the connection's — one user's grant
+ * to the client, RATE_LIMIT_PER_MINUTE — and then the client's ceiling over all its connections
+ * (RATE_LIMIT_PER_CLIENT_PER_MINUTE). An integration such as Make or Zapier is one OAuth client
+ * shared by all its customers: each customer's connection has a budget of its own, so one of them
+ * using all of theirs leaves the others theirs; the ceiling still bounds the client as a whole. A
+ * client with one connection sees one budget, as before. The grant is the authenticated request's
+ * (`request.principal`, set before this is called).
+ *
+ * Cost: each key reserves about one second of its rate per process at a time (one statement), so a
+ * busy connection costs about one statement a second per process, as a busy client did before, and
+ * the client's ceiling (a ten times larger reservation) at most one more a second however many of its
+ * connections are busy. A request refused by its connection's budget is not charged to the client.
+ */
 export async function rateLimitClient(
   deps: AppDeps,
   request: FastifyRequest,
   clientId: string,
 ): Promise<void> {
-  await apply(deps, request, "client", `c:${clientId}`, deps.config.rateLimitPerMinute);
+  const principal = request.principal;
+  if (!principal || principal.clientId !== clientId || !principal.grantId) {
+    throw new AppError("unauthorized", "Invalid or expired access token");
+  }
+  await apply(deps, request, "connection", `g:${principal.grantId}`, deps.config.rateLimitPerMinute);
+  await apply(deps, request, "client", `c:${clientId}`, deps.config.rateLimitPerClientPerMinute);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 
 /**
  * Configuration is parsed once at start-up, from the environment and optionally a JSON file
@@ -27,16 +28,37 @@ export interface Config {
   role: "all" | "api" | "worker";
   /** Secret for CSRF tokens and cookie signing. Unset: generated once and kept in the database. */
   secretKey: string | undefined;
-  /** Trust X-Forwarded-* from a reverse proxy (client IP, https for Secure cookies). */
-  trustProxy: boolean;
+  /**
+   * Reverse proxies trusted to report the client in X-Forwarded-* (client IP for per-IP limits, https
+   * for Secure cookies): `false` (none), a number of hops (each proxy appends one address; the client
+   * is the entry that many hops from the end), or addresses/CIDRs of the proxies (only those are
+   * believed). `TRUST_PROXY=true` is read as 1 hop (see `trustProxyWarning`).
+   */
+  trustProxy: false | number | string[];
+  /** Set when TRUST_PROXY used a deprecated form; logged once at start-up. */
+  trustProxyWarning: string | undefined;
   /** PostgreSQL connection pool size per process. */
   pgPoolSize: number;
   /** How long graceful shutdown waits for in-flight work before giving up. */
   shutdownTimeoutMs: number;
-  /** When set, /metrics requires `Authorization: Bearer <token>`. */
+  /**
+   * When set, /metrics requires `Authorization: Bearer <token>`. Unset: /metrics answers only on a
+   * loopback HOST and only requests that did not come through a proxy (no X-Forwarded-For); else 404.
+   */
   metricsToken: string | undefined;
-  /** API requests per minute per OAuth client. */
+  /**
+   * How long a client may take to send a whole request (headers and body); then 408 and the socket is
+   * closed. 60 s by default, so a phone on a slow link can still post a full-size MMS.
+   */
+  requestTimeoutMs: number;
+  /** API requests per minute per connection (one user's grant to an OAuth client). */
   rateLimitPerMinute: number;
+  /**
+   * API requests per minute per OAuth client, all its connections together: a ceiling above the
+   * per-connection budget (default 10 × RATE_LIMIT_PER_MINUTE), so one tenant of a shared
+   * integration (one Make app serves every Make customer) cannot use up the others' budget.
+   */
+  rateLimitPerClientPerMinute: number;
   /** API requests per minute per OAuth client and location. */
   rateLimitPerLocationPerMinute: number;
   /**
@@ -185,6 +207,8 @@ export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config
     problems.push("SECRET_KEY: must be at least 32 characters (use `openssl rand -hex 32`)");
   }
 
+  const rateLimitPerMinute = int("RATE_LIMIT_PER_MINUTE", 600, 1, 10_000_000) ?? 600;
+
   const config: Config = {
     port,
     host,
@@ -197,11 +221,15 @@ export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config
     logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     role: oneOf("ROLE", ROLES, "all"),
     secretKey,
-    trustProxy: bool("TRUST_PROXY", false),
+    ...trustProxy(src.TRUST_PROXY, problems),
     pgPoolSize: int("PG_POOL_SIZE", 10, 1, 500) ?? 10,
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000) ?? 10_000,
     metricsToken: src.METRICS_TOKEN,
-    rateLimitPerMinute: int("RATE_LIMIT_PER_MINUTE", 600, 1, 10_000_000) ?? 600,
+    requestTimeoutMs: int("REQUEST_TIMEOUT_MS", 60_000, 100, 3_600_000) ?? 60_000,
+    rateLimitPerMinute,
+    rateLimitPerClientPerMinute:
+      int("RATE_LIMIT_PER_CLIENT_PER_MINUTE", rateLimitPerMinute * 10, 1, 100_000_000) ??
+      rateLimitPerMinute * 10,
     rateLimitPerLocationPerMinute: int("RATE_LIMIT_PER_LOCATION_PER_MINUTE", 300, 1, 10_000_000) ?? 300,
     authCacheMs: int("AUTH_CACHE_MS", 5000, 0, 5000) ?? 5000,
     deviceLeaseSeconds: int("DEVICE_LEASE_SECONDS", 60, 1, 86_400) ?? 60,
@@ -226,6 +254,62 @@ export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * TRUST_PROXY: `false`/`0`/unset (no proxy), a hop count (`1` for one nginx or Caddy in front), or a
+ * comma-separated list of proxy addresses or CIDRs (`127.0.0.1,10.0.0.0/8`; also proxy-addr's names
+ * `loopback`, `linklocal`, `uniquelocal`). `true` once meant "trust every hop", which lets a client
+ * pick its own address with X-Forwarded-For; it is now read as 1 hop, with a warning.
+ */
+function trustProxy(
+  raw: string | undefined,
+  problems: string[],
+): { trustProxy: Config["trustProxy"]; trustProxyWarning: string | undefined } {
+  const none = { trustProxy: false as const, trustProxyWarning: undefined };
+  if (raw === undefined) return none;
+  const v = raw.trim();
+  if (/^(0|false|no|off)$/i.test(v)) return none;
+  if (/^(true|yes|on)$/i.test(v)) {
+    return {
+      trustProxy: 1,
+      trustProxyWarning: `TRUST_PROXY=${v} is read as TRUST_PROXY=1 (one proxy in front): set the number of proxies, or their addresses, instead`,
+    };
+  }
+  if (/^\d+$/.test(v)) {
+    const n = Number(v);
+    if (n >= 1 && n <= 10) return { trustProxy: n, trustProxyWarning: undefined };
+  }
+  const list = v.split(",").map((x) => x.trim());
+  const bad = list.filter((x) => !isProxyAddress(x));
+  if (list.length === 0 || bad.length > 0 || /^\d+$/.test(v)) {
+    problems.push(
+      `TRUST_PROXY=${JSON.stringify(raw)}: must be false, a number of proxies from 1 to 10, or a comma-separated list of proxy addresses or CIDRs (e.g. 127.0.0.1,10.0.0.0/8)`,
+    );
+    return none;
+  }
+  return { trustProxy: list, trustProxyWarning: undefined };
+}
+
+/**
+ * TRUST_PROXY as Fastify's `trustProxy` option. A hop count becomes a function: Fastify 5.12 reads a
+ * bare number as "trust nothing" (it cannot check the peer), while we mean "the last N hops are ours".
+ */
+export function fastifyTrustProxy(
+  value: Config["trustProxy"],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value === "number") return (_address, hop) => hop < value;
+  return value;
+}
+
+function isProxyAddress(x: string): boolean {
+  if (["loopback", "linklocal", "uniquelocal"].includes(x)) return true;
+  const [addr = "", prefix, extra] = x.split("/");
+  const family = isIP(addr);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 /** The Standard Webhooks example retry schedule: about 3.1 days over 10 attempts. */

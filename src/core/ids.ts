@@ -8,6 +8,7 @@ export const ID_PREFIX = {
   user: "usr",
   location: "loc",
   membership: "mem",
+  invitation: "inv",
   session: "ses",
   client: "cli",
   grant: "gr",

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { type Ctx, withDb } from "../context.js";
 import { hmacHex, safeEqual, sha256Hex } from "../core/crypto.js";
 import { AppError } from "../core/errors.js";
@@ -33,6 +34,7 @@ const OUTCOMES: Record<string, "sent" | "delivered" | "failed" | undefined> = {
 };
 
 const bad = (m: string) => new AppError("unauthorized", m);
+const UNKNOWN_DEVICE_KEY = randomBytes(32).toString("hex");
 
 /**
  * A webhook the phone posted (SMSGate envelope `{id, webhookId, event, deviceId, payload}`), signed
@@ -47,15 +49,21 @@ export async function ingestEvent({
   ctx: Ctx;
   input: IngestInput;
 }): Promise<{ event: string; duplicate: boolean; messageId?: string }> {
-  const device = await repo.devices.byId(ctx.db, input.deviceId);
-  if (!device) throw bad("Unknown device");
+  // The timestamp checks name no device; after them an unknown device and a bad signature get the same
+  // answer (and the same HMAC work), so the endpoint is no oracle for device ids (finding I1). The text is
+  // the gateway's pre-body gate's for an unknown device; the log tells the cases apart.
   const now = ctx.clock.now();
   const ts = Number(input.timestamp);
   if (!input.timestamp || !Number.isInteger(ts)) throw bad("X-Timestamp: missing or not Unix seconds");
   if (Math.abs(now - ts * 1000) > input.maxSkewMs) throw bad("X-Timestamp: outside the accepted window");
-  const expected = hmacHex(device.signing_key, input.rawBody + input.timestamp);
-  if (!input.signature || !safeEqual(expected, input.signature.toLowerCase())) {
-    throw bad("X-Signature: does not match");
+  const device = await repo.devices.byId(ctx.db, input.deviceId);
+  const expected = hmacHex(device?.signing_key ?? UNKNOWN_DEVICE_KEY, input.rawBody + input.timestamp);
+  if (!device || !input.signature || !safeEqual(expected, input.signature.toLowerCase())) {
+    ctx.log.debug(
+      { deviceId: input.deviceId, known: !!device },
+      "ingest refused: unknown device or bad X-Signature",
+    );
+    throw bad("Unknown device");
   }
   let env: Envelope;
   try {
@@ -68,7 +76,8 @@ export async function ingestEvent({
   if (typeof env.id !== "string" || !env.id || env.id.length > 128 || !event) {
     throw new AppError("invalid_request", "body: id and event are required");
   }
-  const envelopeId = env.id;
+  // Stored as text: PostgreSQL refuses NUL, and a phone must never be stuck re-posting what we refuse.
+  const envelopeId = clean(env.id);
   // Group commit: a phone flushing a backlog (or many phones at once) shares one durable commit per
   // event-loop turn instead of paying an fsync per event; each event keeps its own savepoint.
   return ctx.store.batch(async (db) => {
@@ -104,7 +113,10 @@ export async function ingestEvent({
       const messageId = await ingestMms({ ctx: tx, input: { device, payload: p } });
       return { event, duplicate: false, messageId };
     }
-    const sim = typeof p.simNumber === "number" ? p.simNumber : undefined;
+    const sim =
+      typeof p.simNumber === "number" && Number.isInteger(p.simNumber) && p.simNumber >= 1 && p.simNumber <= 8
+        ? p.simNumber
+        : undefined;
     if (event === "sms:received") {
       const phone = str(p.sender) ?? str(p.phoneNumber);
       const body = str(p.message) ?? "";
@@ -127,7 +139,8 @@ export async function ingestEvent({
       return { event, duplicate: false, messageId: (r as { message?: { id?: string } }).message?.id };
     }
     const status = OUTCOMES[event];
-    const messageId = str(p.messageId);
+    const rawId = str(p.messageId);
+    const messageId = rawId === undefined ? undefined : clean(rawId);
     if (status && messageId) {
       const at = time(p.sentAt) ?? time(p.deliveredAt) ?? time(p.failedAt) ?? now;
       await applyPhoneOutcome({
@@ -144,6 +157,11 @@ export async function ingestEvent({
     }
     return { event, duplicate: false, messageId };
   });
+}
+
+/** NUL cannot be stored in PostgreSQL text; such an id matches nothing of ours anyway. */
+function clean(v: string): string {
+  return v.replaceAll("\u0000", "\uFFFD");
 }
 
 function str(v: unknown): string | undefined {

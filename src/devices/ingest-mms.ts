@@ -29,7 +29,10 @@ export async function ingestMms({
   // PostgreSQL refuses NUL in text; dropping it beats losing the message to endless retries.
   const body = (str(p.body) ?? str(p.subject) ?? "").replaceAll("\u0000", "");
   const receivedAt = time(p.receivedAt) ?? ctx.clock.now();
-  const sim = typeof p.simNumber === "number" && Number.isSafeInteger(p.simNumber) ? p.simNumber : undefined;
+  const sim =
+    typeof p.simNumber === "number" && Number.isInteger(p.simNumber) && p.simNumber >= 1 && p.simNumber <= 8
+      ? p.simNumber
+      : undefined;
   const phoneMessageId = str(p.messageId) ?? (typeof p.messageId === "number" ? String(p.messageId) : "");
   // Retries carry the same envelope id (de-duplicated before this); an inbox export re-posts the
   // same MMS under a new one. Both must land once: key on what the MMS itself is — sender, time,

@@ -5,7 +5,7 @@ import { newId } from "../core/ids.js";
 import { devices as repo } from "../store/repos/index.js";
 import type { SimCard } from "./presenters.js";
 import { announcePushOnly } from "./note-contact.js";
-import { verifyReregistrationToken } from "./tokens.js";
+import { verifyReregistration } from "./tokens.js";
 
 export interface Registration {
   id: string;
@@ -42,7 +42,10 @@ export async function registerDevice({
   const sims = JSON.stringify(input.simCards ?? []);
   return inTransaction(ctx, async (tx) => {
     if (input.credential.kind === "bearer" && input.credential.value.startsWith("rr_")) {
-      const deviceId = verifyReregistrationToken(input.secret, input.credential.value);
+      const deviceId = await verifyReregistration({
+        ctx: tx,
+        input: { secret: input.secret, token: input.credential.value },
+      });
       const device = deviceId ? await repo.devices.byId(tx.db, deviceId) : undefined;
       if (!device) throw refused();
       await repo.devices.update(tx.db, device.id, {

@@ -15,6 +15,7 @@ const SimCard = Type.Object({
 });
 const SimCards = Type.Array(SimCard, { maxItems: 8 });
 const PushToken = Type.Union([Type.String({ maxLength: 256 }), Type.Null()]);
+const PAIRING_AUTH = /^(Bearer|Code) ([\x21-\x7e]+)$/i;
 
 /** Registration and the device record: POST, GET and PATCH /device. */
 export async function deviceRoutes(base: FastifyInstance, deps: GatewayDeps): Promise<void> {
@@ -23,6 +24,13 @@ export async function deviceRoutes(base: FastifyInstance, deps: GatewayDeps): Pr
   app.post(
     "/device",
     {
+      // The credential's form is checked before the body is read (finding L2); its value, with the
+      // throttle, in the handler.
+      onRequest: async (request) => {
+        if (!PAIRING_AUTH.test(request.headers.authorization ?? "")) {
+          throw new AppError("unauthorized", "Authorization: Bearer <pairing token> or Code <code> required");
+        }
+      },
       schema: {
         body: Type.Object({
           name: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Null()])),
@@ -32,7 +40,7 @@ export async function deviceRoutes(base: FastifyInstance, deps: GatewayDeps): Pr
       },
     },
     async (request, reply) => {
-      const m = /^(Bearer|Code) ([\x21-\x7e]+)$/i.exec(request.headers.authorization ?? "");
+      const m = PAIRING_AUTH.exec(request.headers.authorization ?? "");
       if (!m?.[1] || !m[2]) {
         throw new AppError("unauthorized", "Authorization: Bearer <pairing token> or Code <code> required");
       }
@@ -92,7 +100,7 @@ export async function deviceRoutes(base: FastifyInstance, deps: GatewayDeps): Pr
   app.patch(
     "/device",
     {
-      preHandler: deps.deviceAuth,
+      onRequest: deps.deviceAuth,
       schema: {
         body: Type.Object({
           id: Type.String({ maxLength: 64 }),

@@ -34,7 +34,8 @@ const Report = Type.Object({
 /** The work loop: fetch (lease), report states, settings, webhooks, and the event stream. */
 export async function messageRoutes(base: FastifyInstance, deps: GatewayDeps): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook("preHandler", deps.deviceAuth);
+  // Before the body is read or validated (finding L2).
+  app.addHook("onRequest", deps.deviceAuth);
 
   for (const path of ["/message", "/messages"]) {
     app.get(

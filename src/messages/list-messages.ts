@@ -84,9 +84,13 @@ export async function listMessages({ ctx, input }: { ctx: Ctx; input: ListInput 
   };
 }
 
+/** The largest time a Date can hold, in epoch ms (ECMA-262 §21.4.1.1). */
+const MAX_TIME_MS = 8.64e15;
+
 function parseSince(since: string): number {
   const ms = /^\d+$/.test(since) ? Number(since) : Date.parse(since);
-  if (!Number.isFinite(ms)) {
+  // Bounded: epoch ms past the Date range (or past bigint, 20 digits) are not a time (finding L1).
+  if (!Number.isSafeInteger(ms) || Math.abs(ms) > MAX_TIME_MS) {
     throw new AppError("validation_failed", "since must be an ISO 8601 time or epoch milliseconds", {
       details: { field: "since" },
     });

@@ -10,6 +10,17 @@ import { attachmentLinker } from "./media.js";
 import { type MessageView, newMessagePayload, presentMessage } from "./presenters.js";
 import { MAX_ATTACHMENTS, normaliseSender } from "./validate.js";
 
+/** Longest inbound text and sender stored; past them the SMS is kept, truncated and flagged (finding I1). */
+export const MAX_INBOUND_BODY = 10_000;
+export const MAX_INBOUND_SENDER = 64;
+
+/** `value` cut to `max` UTF-16 units without splitting a surrogate pair, and a note when it was cut. */
+function capped(value: string, max: number, what: string): { value: string; note: string | null } {
+  if (value.length <= max) return { value, note: null };
+  const end = /[\uD800-\uDBFF]/.test(value.charAt(max - 1)) ? max - 1 : max;
+  return { value: value.slice(0, end), note: `${what} truncated from ${value.length} characters` };
+}
+
 export interface InboundInput {
   locationId: string;
   /** The sender as the phone reports it. */
@@ -54,21 +65,28 @@ export async function recordInbound({
       now,
     });
     const link = attachmentLinker(tx);
-    const info = segmentInfo(input.body);
+    // PostgreSQL text cannot hold U+0000; the SMS is kept without it (finding L1).
+    const body = capped(input.body.replaceAll("\u0000", ""), MAX_INBOUND_BODY, "text");
+    const sender = capped(
+      normaliseSender(input.phone.replaceAll("\u0000", "")),
+      MAX_INBOUND_SENDER,
+      "sender",
+    );
+    const info = segmentInfo(body.value);
     const createdAt = Number.isFinite(input.receivedAt) && input.receivedAt > 0 ? input.receivedAt : now;
     const row: MessageRow = {
       id,
       location_id: input.locationId,
       client_id: null,
       direction: "inbound",
-      phone: normaliseSender(input.phone),
-      body: input.body,
+      phone: sender.value,
+      body: body.value,
       // Stored parts by id: presenters turn them into signed URLs when they are read.
       attachments: JSON.stringify([...urls, ...parts.storedIds]),
       segments: Math.max(info.segments, 1),
       encoding: info.encoding,
       status: "received",
-      error: parts.note,
+      error: [body.note, sender.note, parts.note].filter(Boolean).join("; ") || null,
       device_id: input.deviceId ?? null,
       sim_number: input.simNumber ?? null,
       dispatch_attempts: 0,

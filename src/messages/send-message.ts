@@ -18,8 +18,14 @@ export interface SendInput {
   phone: string;
   message?: string;
   attachments?: string[];
-  /** The OAuth client sending; idempotency keys are scoped to it. Null for dashboard sends. */
+  /** The OAuth client sending. Null for dashboard sends. */
   clientId: string | null;
+  /**
+   * The connection (OAuth grant) sending: idempotency keys are scoped to the client and this, so
+   * tenants of one shared client (one Make app, many customers) never share keys. Without it the
+   * scope is the whole client.
+   */
+  grantId?: string;
   idempotencyKey?: string;
   source?: "api" | "dashboard";
 }
@@ -60,7 +66,13 @@ export async function sendMessage({ ctx, input }: { ctx: Ctx; input: SendInput }
   try {
     const result =
       input.clientId && input.idempotencyKey
-        ? await sendWithKey(ctx, input, input.clientId, input.idempotencyKey, build)
+        ? await sendWithKey(
+            ctx,
+            input,
+            { clientId: input.clientId, grantId: input.grantId ?? "" },
+            input.idempotencyKey,
+            build,
+          )
         : await sendBatched(ctx, input, build);
     if (!result.replayed) wakePhones(ctx.store, input.locationId);
     return result;
@@ -84,22 +96,23 @@ async function sendBatched(
 async function sendWithKey(
   ctx: Ctx,
   input: SendInput,
-  clientId: string,
+  scope: { clientId: string; grantId: string },
   key: string,
   build: (now: number) => MessageRow,
 ): Promise<SendResult> {
   const requestHash = sha256Hex(
     JSON.stringify([input.locationId, input.phone, input.message ?? null, input.attachments ?? []]),
   );
-  const slot = `${clientId}\u0000${key}`;
+  const slot = `${scope.clientId}\u0000${scope.grantId}\u0000${key}`;
   if (inFlight.has(slot)) throw inFlightError();
   inFlight.add(slot);
   try {
     return await ctx.store.batch(async (tx): Promise<SendResult> => {
       const now = ctx.clock.now();
-      await repo.idempotency.removeExpired(tx, clientId, key, now);
+      await repo.idempotency.removeExpired(tx, scope, key, now);
       const claimed = await repo.idempotency.claim(tx, {
-        client_id: clientId,
+        client_id: scope.clientId,
+        grant_id: scope.grantId,
         key,
         request_hash: requestHash,
         status_code: null,
@@ -109,13 +122,13 @@ async function sendWithKey(
         expires_at: now + IDEMPOTENCY_TTL_MS,
       });
       if (!claimed) {
-        return { message: await replayOf(ctx, tx, clientId, key, requestHash, now), replayed: true };
+        return { message: await replayOf(ctx, tx, scope, key, requestHash, now), replayed: true };
       }
       const row = build(now);
       await repo.messages.insert(tx, row);
       await repo.events.first(tx, firstEvent(row, input));
       const message = presentMessage(row);
-      await repo.idempotency.complete(tx, clientId, key, {
+      await repo.idempotency.complete(tx, scope, key, {
         statusCode: 200,
         response: JSON.stringify(message),
         messageId: row.id,
@@ -136,12 +149,12 @@ function inFlightError(): AppError {
 async function replayOf(
   ctx: Ctx,
   tx: Ctx["db"],
-  clientId: string,
+  scope: { clientId: string; grantId: string },
   key: string,
   requestHash: string,
   now: number,
 ): Promise<MessageView> {
-  const prior = await repo.idempotency.get(tx, clientId, key, now);
+  const prior = await repo.idempotency.get(tx, scope, key, now);
   if (!prior || prior.response === null) throw inFlightError();
   if (prior.request_hash !== requestHash) {
     throw new AppError(

@@ -22,6 +22,7 @@ export { type Introspection, introspectToken } from "./introspect-token.js";
 export type { IssuedTokens } from "./issue-tokens.js";
 export {
   type ClientView,
+  finishSecretRotation,
   listClients,
   presentClient,
   rotateClientSecret,

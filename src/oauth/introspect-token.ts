@@ -1,5 +1,6 @@
 import type { Ctx } from "../context.js";
 import { oauth } from "../store/repos/index.js";
+import { formatScopes, isScope, tokenScopes } from "./scopes.js";
 import { ACCESS_PREFIX, hashToken, REFRESH_PREFIX } from "./tokens.js";
 
 export type Introspection =
@@ -36,7 +37,10 @@ export async function introspectToken({
   if (row.expires_at <= now || row.consumed_at !== null) return inactive;
   return {
     active: true,
-    scope: grant.scopes,
+    scope:
+      row.kind === "access"
+        ? formatScopes(tokenScopes(t, grant.scopes.split(" ").filter(isScope)))
+        : grant.scopes,
     client_id: grant.client_id,
     sub: grant.user_id,
     token_type: row.kind === "access" ? "Bearer" : "refresh_token",

@@ -1,5 +1,6 @@
 import type { Ctx } from "../context.js";
 import { oauth } from "../store/repos/index.js";
+import { formatScopes, type Scope, scopeSuffix } from "./scopes.js";
 import { ACCESS_TTL_MS, newAccessToken, newRefreshToken, REFRESH_TTL_MS } from "./tokens.js";
 
 export interface IssuedTokens {
@@ -11,16 +12,20 @@ export interface IssuedTokens {
   scope: string;
 }
 
-/** Mint a new access + refresh token pair for a grant (inside the caller's transaction). */
+/**
+ * Mint a new access + refresh token pair for a grant (inside the caller's transaction). `scope` is the
+ * grant's; `accessScopes`, when given, is the narrower set the access token gets (RFC 6749 §6).
+ */
 export async function issueTokens({
   ctx,
   input,
 }: {
   ctx: Ctx;
-  input: { grantId: string; scope: string };
+  input: { grantId: string; scope: string; accessScopes?: readonly Scope[] };
 }): Promise<IssuedTokens & { refreshHash: string }> {
   const now = ctx.clock.now();
-  const access = newAccessToken();
+  const narrowed = input.accessScopes ? formatScopes(input.accessScopes) : input.scope;
+  const access = newAccessToken(narrowed === input.scope ? "" : scopeSuffix(input.accessScopes ?? []));
   const refresh = newRefreshToken();
   await oauth.tokens.insert(ctx.db, {
     token_hash: access.hash,
@@ -46,7 +51,7 @@ export async function issueTokens({
     token_type: "Bearer",
     expires_in: ACCESS_TTL_MS / 1000,
     refresh_expires_in: REFRESH_TTL_MS / 1000,
-    scope: input.scope,
+    scope: narrowed,
     refreshHash: refresh.hash,
   };
 }

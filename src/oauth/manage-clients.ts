@@ -66,6 +66,24 @@ export async function rotateClientSecret({
   return { client_id: c.id, client_secret: secret };
 }
 
+/**
+ * End a rotation: the previous secret stops working now (the dashboard's "Finish rotation", once the
+ * integrations use the new secret; the CLI's `rotate-secret --finish` rotates and finishes at once).
+ */
+export async function finishSecretRotation({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { clientId: string };
+}): Promise<ClientView> {
+  const c = await mustGet(ctx, input.clientId);
+  if (c.previous_secret_hash !== null) {
+    await oauth.clients.update(ctx.db, c.id, { previous_secret_hash: null, updated_at: ctx.clock.now() });
+  }
+  return presentClient({ ...c, previous_secret_hash: null });
+}
+
 export async function updateClient({
   ctx,
   input,

@@ -3,7 +3,7 @@ import { AppError } from "../core/errors.js";
 import { oauth } from "../store/repos/index.js";
 import type { TokenRow } from "../store/repos/oauth.js";
 import { type IssuedTokens, issueTokens } from "./issue-tokens.js";
-import { parseScopes } from "./scopes.js";
+import { isScope, requestedScopes } from "./scopes.js";
 import { seal, unseal } from "./seal.js";
 import { forgetAccessTokens } from "./token-cache.js";
 import { hashToken, REFRESH_PREFIX } from "./tokens.js";
@@ -34,17 +34,18 @@ export async function refreshTokens({
   if (grant.revoked_at !== null) throw bad("refresh_token: the grant was revoked");
   const now = ctx.clock.now();
   if (row.expires_at <= now) throw bad("refresh_token: unknown or expired");
-  if (input.scope !== undefined && input.scope !== "") {
-    const have = grant.scopes.split(" ");
-    if (parseScopes(input.scope).some((s) => !have.includes(s)))
-      throw new AppError("invalid_scope", "scope: may not grow beyond the original grant");
-  }
+  // A narrower scope is honoured for the new access token; the refresh token keeps the grant's
+  // (RFC 6749 §6), so a later refresh may ask for the rest again. Unknown or wider: invalid_scope.
+  const asked = requestedScopes(input.scope);
+  const have = grant.scopes.split(" ").filter(isScope);
+  if (asked?.some((s) => !have.includes(s)))
+    throw new AppError("invalid_scope", "scope: may not grow beyond the original grant");
   if (row.consumed_at !== null) return retryOrRevoke(ctx, row, input.secret, now);
 
   const issued = await inTransaction(ctx, async (tx) => {
     const { refreshHash, ...pair } = await issueTokens({
       ctx: tx,
-      input: { grantId: grant.id, scope: grant.scopes },
+      input: { grantId: grant.id, scope: grant.scopes, accessScopes: asked },
     });
     const sealed = seal(input.secret, pair);
     if (!(await oauth.tokens.consumeRefresh(tx.db, hash, now, { hash: refreshHash, sealed })))

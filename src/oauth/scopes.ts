@@ -17,6 +17,36 @@ export function parseScopes(raw: string | undefined | null): Scope[] {
   return [...new Set(parts)] as Scope[];
 }
 
+/**
+ * The `scope` of a token request (RFC 6749 §3.3, §6): undefined when absent or empty (keep the grant's),
+ * else its scopes. An unknown scope is `invalid_scope` (§5.2), not a malformed request.
+ */
+export function requestedScopes(raw: string | undefined): Scope[] | undefined {
+  const parts = (raw ?? "").split(" ").filter(Boolean);
+  if (parts.length === 0) return undefined;
+  const bad = parts.filter((p) => !isScope(p));
+  if (bad.length > 0) throw new AppError("invalid_scope", `scope: unknown scope ${bad.join(", ")}`);
+  return [...new Set(parts)] as Scope[];
+}
+
+/**
+ * An access token issued with fewer scopes than its grant (a narrower `scope` on refresh) carries them
+ * as a suffix `.<hex bit mask over SCOPES>`. Tokens are looked up by the hash of the whole string, so
+ * the suffix cannot be changed without making the token unknown; no column is needed to store it.
+ */
+export function scopeSuffix(scopes: readonly Scope[]): string {
+  const mask = SCOPES.reduce((m, s, i) => (scopes.includes(s) ? m | (1 << i) : m), 0);
+  return `.${mask.toString(16)}`;
+}
+
+/** The scopes an access token really has: its grant's, limited by the token's suffix if it has one. */
+export function tokenScopes(token: string, granted: readonly Scope[]): Scope[] {
+  const m = /\.([0-9a-f]{1,2})$/.exec(token);
+  if (!m?.[1]) return [...granted];
+  const mask = Number.parseInt(m[1], 16);
+  return granted.filter((s) => (mask & (1 << SCOPES.indexOf(s))) !== 0);
+}
+
 export function formatScopes(scopes: readonly Scope[]): string {
   return SCOPES.filter((s) => scopes.includes(s)).join(" ");
 }
@@ -26,5 +56,7 @@ export const SCOPE_TEXT: Record<Scope, string> = {
   "locations:read": "See the names of the locations you choose below",
   "messages:send": "Send SMS and MMS from those locations' phones",
   "messages:read": "Read the messages sent and received at those locations",
-  "webhooks:write": "Get notified of new messages and delivery updates (webhooks)",
+  // new_message webhooks carry message text, so they also need messages:read (finding I1).
+  "webhooks:write":
+    "Get notified of delivery and phone status updates, and of new messages if it may read them (webhooks)",
 };

@@ -10,8 +10,9 @@ export const ACCESS_TTL_MS = 3600_000;
 /** Refresh tokens expire after 90 days unused (each rotation starts a new 90 days). */
 export const REFRESH_TTL_MS = 90 * 24 * 3600_000;
 
-export function newAccessToken(): { token: string; hash: string } {
-  const token = randomToken(32, ACCESS_PREFIX);
+/** `suffix`: the narrowed scopes of a token with fewer scopes than its grant (see `scopeSuffix`). */
+export function newAccessToken(suffix = ""): { token: string; hash: string } {
+  const token = randomToken(32, ACCESS_PREFIX) + suffix;
   return { token, hash: sha256Hex(token) };
 }
 

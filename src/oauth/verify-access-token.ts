@@ -1,6 +1,6 @@
 import type { Ctx } from "../context.js";
 import { oauth } from "../store/repos/index.js";
-import { isScope, type Scope } from "./scopes.js";
+import { isScope, type Scope, tokenScopes } from "./scopes.js";
 import { cacheEpoch, cachedPrincipal, rememberPrincipal } from "./token-cache.js";
 import { ACCESS_PREFIX, hashToken } from "./tokens.js";
 
@@ -49,7 +49,7 @@ export async function verifyAccessToken({
     clientId: row.client_id,
     userId: row.user_id,
     grantId: row.grant_id,
-    scopes: row.scopes.split(" ").filter(isScope),
+    scopes: tokenScopes(input.token, row.scopes.split(" ").filter(isScope)),
     locationIds: granted.filter((id) => member.has(id)),
   };
   if (cacheMs > 0) {

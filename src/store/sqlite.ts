@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import {
@@ -14,6 +14,7 @@ import {
   sql,
 } from "kysely";
 import { GroupCommitter } from "./group-commit.js";
+import { defaultWarn, ensurePrivateDir, ensurePrivateFile, type Warn } from "./local-files.js";
 import type { Database } from "./schema.js";
 import type { Db, Store } from "./types.js";
 
@@ -56,16 +57,30 @@ function withStatementCache(raw: SQLite.Database, max = 1000): SQLite.Database {
 export interface SqliteOptions {
   /** File path, or ":memory:". */
   file: string;
+  /** Told when an existing directory or database file was readable by others (and was tightened). */
+  warn?: Warn;
 }
 
 /**
  * The embedded default: one better-sqlite3 connection per process, WAL, synchronous=FULL so that a
- * commit survives power loss, busy_timeout so several processes may share the file.
+ * commit survives power loss, busy_timeout so several processes may share the file. The directory is
+ * 0700 and the database files 0600.
  */
 export function openSqliteStore(opts: SqliteOptions): Store {
-  if (opts.file !== ":memory:") mkdirSync(dirname(opts.file), { recursive: true });
+  const onDisk = opts.file !== ":memory:";
+  const warn = opts.warn ?? defaultWarn;
+  // Only the service's user may read the data (finding L12): DATA_DIR 0700, the files 0600.
+  if (onDisk) {
+    ensurePrivateDir(dirname(opts.file), warn);
+    ensurePrivateFile(opts.file, warn);
+  }
   const raw = new SQLite(opts.file);
   raw.pragma("journal_mode = WAL");
+  // SQLite makes -wal and -shm with the database file's mode; ones left by an older version may be looser.
+  if (onDisk) {
+    for (const f of [`${opts.file}-wal`, `${opts.file}-shm`])
+      if (existsSync(f)) ensurePrivateFile(f, warn, false);
+  }
   raw.pragma("synchronous = FULL");
   raw.pragma("busy_timeout = 10000");
   raw.pragma("foreign_keys = ON");

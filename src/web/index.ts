@@ -41,6 +41,12 @@ export async function webPlugin(app: FastifyInstance, deps: AppDeps): Promise<vo
         }),
       );
   });
+  // Dashboard pages show messages, members, secrets: no browser or proxy may keep a copy (finding L10).
+  // Only the two static assets below say otherwise.
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
+    return payload;
+  });
   app.get("/assets/app.css", async (_request, reply) =>
     reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(APP_CSS),
   );

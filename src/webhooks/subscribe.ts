@@ -2,18 +2,25 @@ import { inTransaction, type Ctx } from "../context.js";
 import { AppError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import { webhooks as repo } from "../store/repos/index.js";
-import { isWebhookEvent, type Owner, WEBHOOK_EVENTS } from "./events.js";
+import { isWebhookEvent, type Owner, WEBHOOK_EVENTS, type WebhookEvent } from "./events.js";
 import { presentSubscription, type SubscriptionView } from "./presenters.js";
 import { newSecret } from "./sign.js";
 
 export const MAX_URL_LENGTH = 2048;
 
 /**
+ * Scopes an event's payload needs beyond `webhooks:write`: `new_message` carries the text and sender of
+ * inbound SMS, which `messages:read` otherwise guards (finding I1).
+ */
+const EVENT_SCOPES: Partial<Record<WebhookEvent, string>> = { new_message: "messages:read" };
+
+/**
  * Subscribe `targetUrl` to an event of a location. Idempotent on (client, location, event, URL): the
  * same subscription, id and secret come back; one that was unsubscribed, removed by a 410 or disabled
  * becomes active again (subscribing is the owner saying the endpoint works now).
  * `checkUrl` is the egress policy (https only, no private addresses unless allowed); it throws
- * `invalid_target_url`.
+ * `invalid_target_url`. `scopes` are the caller's OAuth scopes: an event may need more than
+ * `webhooks:write` (403 `insufficient_scope` naming the missing one).
  */
 export async function subscribe({
   ctx,
@@ -26,12 +33,19 @@ export async function subscribe({
     event: string;
     targetUrl: string;
     checkUrl: (url: string) => Promise<void>;
+    scopes: readonly string[];
   };
 }): Promise<SubscriptionView & { secret: string }> {
   const { owner, locationId, event, targetUrl } = input;
   if (!isWebhookEvent(event)) {
     throw new AppError("invalid_event", `event: must be one of ${WEBHOOK_EVENTS.join(", ")}`, {
       details: { field: "event" },
+    });
+  }
+  const needed = EVENT_SCOPES[event];
+  if (needed && !input.scopes.includes(needed)) {
+    throw new AppError("insufficient_scope", `This token lacks the ${needed} scope (needed for ${event})`, {
+      details: { scope: needed },
     });
   }
   if (!owner.locationIds.includes(locationId)) {

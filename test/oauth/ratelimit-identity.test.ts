@@ -72,8 +72,9 @@ forEachDialect("identity API: /api/v1/me and /api/v1/locations", (dialect) => {
 
   it("answers carry rate-limit headers", async () => {
     const r = await get(`${s.url}/api/v1/me`, token);
-    assert.match(r.headers.get("ratelimit-policy") ?? "", /"client";q=1000;w=60/);
-    assert.match(r.headers.get("ratelimit") ?? "", /"client";r=\d+;t=\d+/);
+    // M4: the connection's budget (RATE_LIMIT_PER_MINUTE) under the client's ceiling (10 times it).
+    assert.match(r.headers.get("ratelimit-policy") ?? "", /"connection";q=1000;w=60, "client";q=10000;w=60/);
+    assert.match(r.headers.get("ratelimit") ?? "", /"connection";r=\d+;t=\d+/);
     assert.equal(r.headers.get("x-ratelimit-limit"), "1000");
   });
 });

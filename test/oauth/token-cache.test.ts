@@ -66,7 +66,7 @@ forEachDialect("bearer check cache: revocations still take effect at once on thi
 
   it("a member removed from a location no longer sees it through a cached token", async () => {
     const ctx = ctxFor(s.db.store);
-    const owner = await makeUser(ctx);
+    const owner = await makeUser(ctx, { isAdmin: true }); // an administrator adds without an invitation
     const member = await makeUser(ctx);
     const shared = await makeLocation(ctx, owner.id, { name: "Shared" });
     const own = await makeLocation(ctx, member.id, { name: "Own" });

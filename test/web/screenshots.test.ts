@@ -158,11 +158,12 @@ forEachDialect("dashboard walkthrough in a real browser", (dialect) => {
       redirect_uri: REDIRECT,
       response_type: "code",
       state: "st-123",
-      scope: "locations:read messages:send webhooks:write",
+      scope: "locations:read messages:send messages:read webhooks:write",
     }).toString();
     await page.goto(authorize.toString());
     assert.match((await page.textContent("h1")) ?? "", /Make\.com/);
-    await page.getByLabel("Harbor Clinic").uncheck();
+    // Nothing is pre-ticked when the user has several locations (L4): choose one.
+    await page.getByLabel("Uptown Clinic").check();
     await page.getByRole("button", { name: "Allow" }).click();
     await waitFor(() => callback, 5000, "the redirect back to the app");
     const codeParam = new URL(callback).searchParams.get("code") ?? "";

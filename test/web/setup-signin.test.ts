@@ -50,7 +50,7 @@ forEachDialect("first-run setup, sign-in, sign-out", (dialect) => {
       password: "short",
     });
     assert.equal(short.status, 400);
-    assert.match(await short.text(), /password: must be 10/);
+    assert.match(await short.text(), /password: must be 12/);
   });
 
   it("setup creates the admin and a first location, and signs in", async () => {

@@ -15,7 +15,7 @@ export async function identityRoutes(app: FastifyInstance, deps: AppDeps): Promi
   app.get(
     "/me",
     {
-      preHandler: bearerAuth(deps),
+      onRequest: bearerAuth(deps),
       schema: {
         tags: ["Identity"],
         summary: "The signed-in user and the locations this connection may use",
@@ -55,7 +55,7 @@ export async function identityRoutes(app: FastifyInstance, deps: AppDeps): Promi
   app.get(
     "/locations",
     {
-      preHandler: bearerAuth(deps, "locations:read"),
+      onRequest: bearerAuth(deps, "locations:read"),
       schema: {
         tags: ["Identity"],
         summary: "The locations this connection may use (for dropdowns)",

@@ -16,7 +16,7 @@ export async function sendRoute(app: FastifyInstance, deps: AppDeps): Promise<vo
   app.post<{ Body: SendBody; Headers: { "idempotency-key"?: string } }>(
     "/messages",
     {
-      preHandler: bearerAuth(deps, "messages:send"),
+      onRequest: bearerAuth(deps, "messages:send"),
       schema: {
         tags: ["Messages"],
         summary: "Send an SMS or MMS through one of the location's phones",
@@ -48,6 +48,7 @@ export async function sendRoute(app: FastifyInstance, deps: AppDeps): Promise<vo
           ...(body.message !== undefined ? { message: body.message } : {}),
           ...(body.attachments !== undefined ? { attachments: body.attachments } : {}),
           clientId: principal.clientId,
+          grantId: principal.grantId,
           ...(request.headers["idempotency-key"]
             ? { idempotencyKey: request.headers["idempotency-key"] }
             : {}),
@@ -73,7 +74,7 @@ export async function messageReadRoutes(app: FastifyInstance, deps: AppDeps): Pr
   }>(
     "/messages",
     {
-      preHandler: bearerAuth(deps, "messages:read"),
+      onRequest: bearerAuth(deps, "messages:read"),
       schema: {
         tags: ["Messages"],
         summary: "Messages of the connection's locations, newest first",
@@ -116,7 +117,7 @@ export async function messageReadRoutes(app: FastifyInstance, deps: AppDeps): Pr
   app.get<{ Params: { id: string } }>(
     "/messages/:id",
     {
-      preHandler: bearerAuth(deps, "messages:read"),
+      onRequest: bearerAuth(deps, "messages:read"),
       schema: {
         tags: ["Messages"],
         summary: "One message with its status history",

@@ -12,16 +12,24 @@ import {
 import { isSecure } from "../../web/auth.js";
 import { csrfToken, currentSession, verifyCsrf } from "../../web/index.js";
 import { consentPage } from "../../web/pages/consent.js";
+import { issuerOf } from "./metadata.js";
 import { bodyOf, param, parseQuery } from "./params.js";
 
-function redirectTo(reply: FastifyReply, uri: string, params: Record<string, string | undefined>) {
+/** Every authorization response, code or error, carries `iss` (RFC 9207, finding L13). */
+function redirectTo(
+  deps: AppDeps,
+  reply: FastifyReply,
+  uri: string,
+  params: Record<string, string | undefined>,
+) {
   const u = new URL(uri);
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.append(k, v);
+  for (const [k, v] of Object.entries({ ...params, iss: issuerOf(deps) }))
+    if (v !== undefined) u.searchParams.append(k, v);
   return reply.redirect(u.toString(), 303);
 }
 
-function redirectError(reply: FastifyReply, e: AuthorizeRedirectError) {
-  return redirectTo(reply, e.redirectUri, {
+function redirectError(deps: AppDeps, reply: FastifyReply, e: AuthorizeRedirectError) {
+  return redirectTo(deps, reply, e.redirectUri, {
     error: e.error,
     error_description: e.description,
     state: e.state,
@@ -43,7 +51,8 @@ async function renderConsent(
     appName: o.req.client.name,
     scopes: o.req.scopes,
     locations,
-    checked: new Set(o.checked ?? locations.map((l) => l.id)),
+    // Nothing ticked for the user unless there is only one location: they choose (L4).
+    checked: new Set(o.checked ?? (locations.length === 1 ? locations.map((l) => l.id) : [])),
     csrf: csrfToken(request, reply, deps.secret, isSecure(deps)),
     request: o.raw,
     error: o.error,
@@ -68,13 +77,13 @@ export function registerAuthorizeRoutes(app: FastifyInstance, deps: AppDeps): vo
         description:
           "Query: client_id, redirect_uri (exactly as registered), response_type=code, state, optional scope, " +
           "optional code_challenge + code_challenge_method=S256. Signs the user in, asks for consent, then " +
-          "303 to redirect_uri?code=…&state=… (or error=access_denied).",
+          "303 to redirect_uri?code=…&state=…&iss=… (or error=access_denied; `iss` per RFC 9207 on both).",
       },
     },
     async (request, reply) => {
       const ctx = requestCtx(deps, request);
       const check = await checkAuthorizeRequest({ ctx, input: { params: request.query as AuthorizeParams } });
-      if (!check.ok) return redirectError(reply, check);
+      if (!check.ok) return redirectError(deps, reply, check);
       const session = await currentSession(deps, request);
       if (!session) return reply.redirect(`/signin?next=${encodeURIComponent(request.url)}`, 303);
       const q = request.url.indexOf("?");
@@ -92,11 +101,11 @@ export function registerAuthorizeRoutes(app: FastifyInstance, deps: AppDeps): vo
     const raw = param(body, "request") ?? "";
     const ctx = requestCtx(deps, request);
     const check = await checkAuthorizeRequest({ ctx, input: { params: parseQuery(raw) } });
-    if (!check.ok) return redirectError(reply, check);
+    if (!check.ok) return redirectError(deps, reply, check);
     const session = await currentSession(deps, request);
     if (!session) return reply.redirect(`/signin?next=${encodeURIComponent(`/oauth/authorize?${raw}`)}`, 303);
     if (body.decision !== "allow") {
-      return redirectError(reply, {
+      return redirectError(deps, reply, {
         redirectUri: check.redirectUri,
         state: check.state,
         error: "access_denied",
@@ -118,7 +127,7 @@ export function registerAuthorizeRoutes(app: FastifyInstance, deps: AppDeps): vo
           codeChallenge: check.codeChallenge,
         },
       });
-      return redirectTo(reply, check.redirectUri, { code, state: check.state });
+      return redirectTo(deps, reply, check.redirectUri, { code, state: check.state });
     } catch (e) {
       if (!isAppError(e) || e.status >= 500) throw e;
       return renderConsent(deps, request, reply, {

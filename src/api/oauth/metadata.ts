@@ -2,13 +2,18 @@ import type { FastifyInstance } from "fastify";
 import type { AppDeps } from "../../http/deps.js";
 import { SCOPES } from "../../oauth/index.js";
 
+/** The issuer identifier: PUBLIC_URL's origin (metadata `issuer`, RFC 9207 `iss`). */
+export function issuerOf(deps: AppDeps): string {
+  return new URL(deps.config.publicUrl).origin;
+}
+
 /** RFC 8414 metadata; the issuer is PUBLIC_URL's origin (no path). Read per request: config may move. */
 export function registerMetadataRoute(app: FastifyInstance, deps: AppDeps): void {
   app.get(
     "/.well-known/oauth-authorization-server",
     { schema: { tags: ["OAuth"], summary: "Authorization server metadata (RFC 8414)" } },
     async () => {
-      const issuer = new URL(deps.config.publicUrl).origin;
+      const issuer = issuerOf(deps);
       const methods = ["client_secret_basic", "client_secret_post"];
       return {
         issuer,
@@ -23,6 +28,8 @@ export function registerMetadataRoute(app: FastifyInstance, deps: AppDeps): void
         revocation_endpoint_auth_methods_supported: methods,
         introspection_endpoint_auth_methods_supported: methods,
         code_challenge_methods_supported: ["S256"],
+        // RFC 9207: every authorization response (code or error) names us, against mix-up attacks.
+        authorization_response_iss_parameter_supported: true,
         scopes_supported: [...SCOPES],
         service_documentation: `${issuer}/docs`,
       };

@@ -28,7 +28,8 @@ export function registerTokenRoute(app: FastifyInstance, deps: AppDeps): void {
         description:
           "Client authentication by HTTP Basic or client_id + client_secret in the body (not both). Body: " +
           "JSON or application/x-www-form-urlencoded. grant_type=authorization_code (code, redirect_uri, " +
-          "code_verifier when a PKCE challenge was sent) or grant_type=refresh_token (refresh_token). Every " +
+          "code_verifier when a PKCE challenge was sent) or grant_type=refresh_token (refresh_token; optional " +
+          "scope: a subset of the grant's for the new access token, the refresh token keeps them all). Every " +
           "response carries a new refresh_token (rotation).",
         body: {
           type: "object",

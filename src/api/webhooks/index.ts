@@ -38,12 +38,12 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.post<{ Body: { targetUrl: string; event: string; locationId: string } }>(
     "/webhooks/subscribe",
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags: TAGS,
         summary: "Subscribe a URL to a location's events (idempotent per client, location, event, URL)",
         description:
-          "Deliveries are POSTs signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with the returned `secret`. Only 2xx counts; retries for about three days; `410 Gone` removes the subscription.",
+          "`new_message` carries inbound message text: it also needs the `messages:read` scope (403 `insufficient_scope`). Deliveries are POSTs signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with the returned `secret`. Only 2xx counts; retries for about three days; `410 Gone` removes the subscription.",
         security: SECURITY,
         body: SUBSCRIBE_BODY,
         response: { 200: SUBSCRIBED, ...ERRORS },
@@ -56,7 +56,14 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
       await rateLimitLocation(deps, request, locationId);
       return subscribe({
         ctx: requestCtx(deps, request),
-        input: { owner: principal, locationId, event, targetUrl, checkUrl: (u) => egress.checkUrl(u) },
+        input: {
+          owner: principal,
+          locationId,
+          event,
+          targetUrl,
+          checkUrl: (u) => egress.checkUrl(u),
+          scopes: principal.scopes,
+        },
       });
     },
   );
@@ -64,7 +71,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.post<{ Body: { targetUrl?: string; webhookId?: string; locationId: string } }>(
     "/webhooks/unsubscribe",
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags: TAGS,
         summary: "Unsubscribe (idempotent: one already gone still answers success)",
@@ -102,7 +109,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.get<{ Querystring: { locationId?: string } }>(
     "/webhooks",
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags: TAGS,
         summary: "This connection's subscriptions (optionally of one location)",
@@ -127,7 +134,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.get<{ Params: { id: string } }>(
     "/webhooks/:id",
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags: TAGS,
         summary: "One subscription",
@@ -146,7 +153,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.delete<{ Params: { id: string } }>(
     "/webhooks/:id",
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags: TAGS,
         summary: "Remove a subscription (what it still had queued is not sent)",
@@ -167,7 +174,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.get<{ Params: { id: string }; Querystring: { cursor?: string; limit?: number; status?: string } }>(
     "/webhooks/:id/deliveries",
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags: TAGS,
         summary: "Delivery log, newest first: each event with its attempts (status, duration, error)",
@@ -204,7 +211,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
   app.post<{ Params: { id: string }; Body: { since: string; includeDelivered?: boolean } }>(
     "/webhooks/:id/replay",
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags: TAGS,
         summary: "Send again what did not get through since a time; enables a disabled endpoint",

@@ -16,6 +16,8 @@ import { m0008Webhooks } from "./0008_webhooks.js";
 import { m0009MessageLists } from "./0009_message_lists.js";
 import { m0010PhoneState } from "./0010_phone_state.js";
 import { m0011MessageAttachments } from "./0011_message_attachments.js";
+import { m0014LocationInvitations } from "./0014_location_invitations.js";
+import { m0015IdempotencyPerConnection } from "./0015_idempotency_per_connection.js";
 import { type AppMigration, kitFor, type SchemaDb } from "./kit.js";
 
 /** The whole history, in order. Each domain appends its own files; names sort in apply order. */
@@ -29,6 +31,8 @@ export const MIGRATIONS: AppMigration[] = [
   m0009MessageLists,
   m0010PhoneState,
   m0011MessageAttachments,
+  m0014LocationInvitations,
+  m0015IdempotencyPerConnection,
 ];
 
 /**

@@ -114,6 +114,70 @@ export const memberships = {
   },
 };
 
+export const invitations = {
+  /** Create, or renew (role, inviter, times) the open invitation of this email to this location. */
+  async upsert(
+    db: Db,
+    row: {
+      id: string;
+      location_id: string;
+      email: string;
+      role: string;
+      invited_by: string;
+      created_at: number;
+      expires_at: number;
+    },
+  ): Promise<void> {
+    await db
+      .insertInto("location_invitations")
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(["location_id", "email"]).doUpdateSet({
+          role: row.role,
+          invited_by: row.invited_by,
+          created_at: row.created_at,
+          expires_at: row.expires_at,
+        }),
+      )
+      .execute();
+  },
+  async byId(db: Db, id: string) {
+    return db.selectFrom("location_invitations").selectAll().where("id", "=", id).executeTakeFirst();
+  },
+  /** Open invitations of an email address, with the location's name and the inviter's name. */
+  async listForEmail(db: Db, email: string, now: number) {
+    return db
+      .selectFrom("location_invitations")
+      .innerJoin("locations", "locations.id", "location_invitations.location_id")
+      .leftJoin("users", "users.id", "location_invitations.invited_by")
+      .select([
+        "location_invitations.id",
+        "location_invitations.location_id",
+        "location_invitations.role",
+        "location_invitations.created_at",
+        "locations.name as location_name",
+        "users.name as invited_by_name",
+      ])
+      .where("location_invitations.email", "=", email)
+      .where("location_invitations.expires_at", ">", now)
+      .orderBy("location_invitations.created_at")
+      .execute();
+  },
+  async listForLocation(db: Db, locationId: string, now: number) {
+    return db
+      .selectFrom("location_invitations")
+      .select(["id", "email", "role", "created_at", "expires_at"])
+      .where("location_id", "=", locationId)
+      .where("expires_at", ">", now)
+      .orderBy("created_at")
+      .execute();
+  },
+  async remove(db: Db, id: string): Promise<boolean> {
+    const r = await db.deleteFrom("location_invitations").where("id", "=", id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+};
+
 export const sessions = {
   async insert(
     db: Db,

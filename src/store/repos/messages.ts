@@ -125,22 +125,34 @@ export const events = {
   },
 };
 
+/**
+ * Whose keys: an OAuth client and one of its connections (grant). A bare client id is the
+ * client-wide scope (grant '') of a sender with no connection.
+ */
+export type IdempotencyScope = string | { clientId: string; grantId: string };
+
+function scopeOf(s: IdempotencyScope): { clientId: string; grantId: string } {
+  return typeof s === "string" ? { clientId: s, grantId: "" } : s;
+}
+
 export const idempotency = {
   /** Claim a key; false when it exists already (then read it with `get`). */
   async claim(db: Db, values: Insertable<IdempotencyKeysTable>): Promise<boolean> {
     const r = await db
       .insertInto("idempotency_keys")
-      .values(values)
-      .onConflict((oc) => oc.columns(["client_id", "key"]).doNothing())
+      .values({ ...values, grant_id: values.grant_id ?? "" })
+      .onConflict((oc) => oc.columns(["client_id", "grant_id", "key"]).doNothing())
       .returning("key")
       .executeTakeFirst();
     return r !== undefined;
   },
-  async get(db: Db, clientId: string, key: string, now: number): Promise<IdempotencyRow | undefined> {
+  async get(db: Db, scope: IdempotencyScope, key: string, now: number): Promise<IdempotencyRow | undefined> {
+    const { clientId, grantId } = scopeOf(scope);
     return db
       .selectFrom("idempotency_keys")
       .selectAll()
       .where("client_id", "=", clientId)
+      .where("grant_id", "=", grantId)
       .where("key", "=", key)
       .where("expires_at", ">", now)
       .executeTakeFirst();
@@ -151,37 +163,41 @@ export const idempotency = {
       .deleteFrom("idempotency_keys")
       .where(({ eb, refTuple, selectFrom }) =>
         eb(
-          refTuple("client_id", "key"),
+          refTuple("client_id", "grant_id", "key"),
           "in",
           selectFrom("idempotency_keys")
-            .select(["client_id", "key"])
+            .select(["client_id", "grant_id", "key"])
             .where("expires_at", "<=", now)
             .limit(limit)
-            .$asTuple("client_id", "key"),
+            .$asTuple("client_id", "grant_id", "key"),
         ),
       )
       .executeTakeFirst();
     return Number(r.numDeletedRows);
   },
   /** An expired record is replaced rather than replayed: the key may be used again. */
-  async removeExpired(db: Db, clientId: string, key: string, now: number): Promise<void> {
+  async removeExpired(db: Db, scope: IdempotencyScope, key: string, now: number): Promise<void> {
+    const { clientId, grantId } = scopeOf(scope);
     await db
       .deleteFrom("idempotency_keys")
       .where("client_id", "=", clientId)
+      .where("grant_id", "=", grantId)
       .where("key", "=", key)
       .where("expires_at", "<=", now)
       .execute();
   },
   async complete(
     db: Db,
-    clientId: string,
+    scope: IdempotencyScope,
     key: string,
     result: { statusCode: number; response: string; messageId: string | null },
   ): Promise<void> {
+    const { clientId, grantId } = scopeOf(scope);
     await db
       .updateTable("idempotency_keys")
       .set({ status_code: result.statusCode, response: result.response, message_id: result.messageId })
       .where("client_id", "=", clientId)
+      .where("grant_id", "=", grantId)
       .where("key", "=", key)
       .execute();
   },

@@ -278,6 +278,45 @@ export const signinAttempts = {
       .execute();
     return failures;
   },
+  /**
+   * Take one attempt for `key` before the password is checked, in one statement (so concurrent
+   * requests and other processes queue on the row): refused while a block runs; otherwise the count
+   * grows and the block that the new count earns is set (none below `free`, then 1 s doubling, capped
+   * at `maxMs`). Returns the block end when refused, 0 when granted.
+   */
+  async reserve(db: Db, key: string, now: number, free: number, maxMs: number): Promise<number> {
+    const f = sql`(signin_attempts.failures + 1)`;
+    // The doubling step from which 1 s · 2^n reaches the cap (bit shift: the same on both dialects).
+    const cap = Math.max(0, Math.ceil(Math.log2(maxMs / 1000)));
+    const r = await sql<{ failures: number }>`
+      insert into signin_attempts (key, failures, blocked_until, updated_at)
+      values (${key}, 1, cast(${free <= 1 ? now + 1000 : 0} as bigint), cast(${now} as bigint))
+      on conflict (key) do update set
+        failures = ${f},
+        blocked_until = case
+          when ${f} < ${free} then cast(0 as bigint)
+          when ${f} - ${free} >= ${cap} then cast(${now + maxMs} as bigint)
+          else cast(${now} as bigint) + 1000 * (1 << (${f} - ${free}))
+        end,
+        updated_at = excluded.updated_at
+      where signin_attempts.blocked_until <= cast(${now} as bigint)
+      returning failures`.execute(db);
+    if (r.rows.length > 0) return 0;
+    const row = await db
+      .selectFrom("signin_attempts")
+      .select("blocked_until")
+      .where("key", "=", key)
+      .executeTakeFirst();
+    return Math.max(Number(row?.blocked_until ?? now), now + 1);
+  },
+  /** Give back an attempt that succeeded; a count back under `free` also lifts its block. */
+  async refund(db: Db, key: string, free: number): Promise<void> {
+    await sql`
+      update signin_attempts set
+        failures = case when failures > 0 then failures - 1 else 0 end,
+        blocked_until = case when failures - 1 < ${free} then cast(0 as bigint) else blocked_until end
+      where key = ${key}`.execute(db);
+  },
   async clear(db: Db, key: string): Promise<void> {
     await db.deleteFrom("signin_attempts").where("key", "=", key).execute();
   },

@@ -40,10 +40,24 @@ export interface SettingsTable {
   value: string;
 }
 
+/** An owner's invitation of an email address to a location, until the invitee accepts or declines. */
+export interface LocationInvitationsTable {
+  id: string;
+  location_id: string;
+  /** Normalized (lower case). */
+  email: string;
+  /** `owner` or `member`. */
+  role: string;
+  invited_by: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface AccountTables {
   users: UsersTable;
   locations: LocationsTable;
   memberships: MembershipsTable;
+  location_invitations: LocationInvitationsTable;
   sessions: SessionsTable;
   settings: SettingsTable;
 }

@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /** Messages (both directions), their status history, and POST /messages idempotency records. */
 export interface MessagesTable {
   id: string;
@@ -45,6 +47,12 @@ export interface MessageEventsTable {
 
 export interface IdempotencyKeysTable {
   client_id: string;
+  /**
+   * The connection (OAuth grant) that used the key: keys are scoped per client and connection, so
+   * tenants of one shared client neither collide nor learn each other's keys. '' for a sender with
+   * no connection (client-wide scope).
+   */
+  grant_id: Generated<string>;
   key: string;
   /** SHA-256 of the canonical request body: the same key with another body is 422. */
   request_hash: string;

@@ -5,6 +5,7 @@ import {
   createClient,
   isScope,
   listClients,
+  finishSecretRotation,
   rotateClientSecret,
   SCOPES,
   SCOPE_TEXT,
@@ -22,6 +23,7 @@ const DONE: Record<string, string> = {
   saved: "App saved.",
   disabled: "App disabled; every connection it had was revoked.",
   enabled: "App enabled again. Users need to connect it anew.",
+  finished: "Rotation finished: the old secret no longer works.",
 };
 
 interface RenderOpts {
@@ -59,7 +61,7 @@ export function registerAdminAppPages(app: FastifyInstance, deps: AppDeps): void
 ${
   o.secret
     ? html`<div class="card" id="secret" role="status"><h2>${o.secret.rotated ? "New secret for" : "Created"} ${o.secret.name}</h2>
-<p>Copy the secret now: it is shown only this once and stored only as a hash.${o.secret.rotated ? " The previous secret keeps working until the next rotation, so deployed integrations can switch over." : ""}</p>
+<p>Copy the secret now: it is shown only this once and stored only as a hash.${o.secret.rotated ? " The previous secret keeps working until you finish the rotation (or rotate again), so deployed integrations can switch over; once they use the new one, press “Finish rotation” to revoke the old secret." : ""}</p>
 <dl class="kv"><dt>client_id</dt><dd><code class="secret" data-testid="client-id">${o.secret.clientId}</code></dd>
 <dt>client_secret</dt><dd><code class="secret" data-testid="client-secret">${o.secret.secret}</code></dd>
 <dt>Authorize URL</dt><dd class="mono">${deps.config.publicUrl}/oauth/authorize</dd>
@@ -88,7 +90,13 @@ ${err ? html`<p class="flash error" role="alert">${err.text}</p>` : ""}
 <td>${c.disabled_at ? html`<span class="badge bad">disabled</span>` : html`<span class="badge ok">active</span>`}${c.rotating ? html` <span class="badge warn">old secret still valid</span>` : ""}</td>
 <td><form method="post" action="/admin/apps/${c.client_id}/rotate" class="inline"><input type="hidden" name="_csrf" value="${csrf}">
 <button type="submit" class="secondary" aria-label="Rotate the secret of ${c.name}">Rotate secret</button></form>
-<form method="post" action="/admin/apps/${c.client_id}/${c.disabled_at ? "enable" : "disable"}" class="inline"><input type="hidden" name="_csrf" value="${csrf}">
+${
+  c.rotating
+    ? html`<form method="post" action="/admin/apps/${c.client_id}/finish-rotation" class="inline"><input type="hidden" name="_csrf" value="${csrf}">
+<button type="submit" class="danger" aria-label="Finish the rotation of ${c.name}: revoke its old secret">Finish rotation</button></form>
+`
+    : ""
+}<form method="post" action="/admin/apps/${c.client_id}/${c.disabled_at ? "enable" : "disable"}" class="inline"><input type="hidden" name="_csrf" value="${csrf}">
 <button type="submit" class="${c.disabled_at ? "secondary" : "danger"}" aria-label="${c.disabled_at ? "Enable" : "Disable"} ${c.name}">${c.disabled_at ? "Enable" : "Disable"}</button></form></td></tr>`;
 })}</tbody></table>`
 }</div>
@@ -193,6 +201,21 @@ ${SCOPES.map((s) => html`<label><input type="checkbox" name="scope" value="${s}"
     } catch (err) {
       return render(request, reply, session, { error: formError(err) });
     }
+  });
+
+  app.post<PC>("/admin/apps/:clientId/finish-rotation", async (request, reply) => {
+    const session = await requireAdmin(deps, request, reply);
+    if (!session) return reply;
+    verifyCsrf(request, deps.secret, deps.config.publicUrl);
+    try {
+      await finishSecretRotation({
+        ctx: requestCtx(deps, request),
+        input: { clientId: request.params.clientId },
+      });
+    } catch (err) {
+      return render(request, reply, session, { error: formError(err) });
+    }
+    return reply.redirect("/admin/apps?done=finished", 303);
   });
 
   for (const action of ["disable", "enable"] as const) {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { createUser, listUsers, type ResolvedSession, setAdmin } from "../../accounts/index.js";
+import { createUser, listUsers, PASSWORD_MIN, type ResolvedSession, setAdmin } from "../../accounts/index.js";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
 import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
@@ -40,7 +40,7 @@ ${users.map(
 <form method="post" action="/admin/users"><input type="hidden" name="_csrf" value="${csrf}">
 <label for="email">Email</label><input id="email" name="email" type="email" required value="${f.email}">
 <label for="name">Name</label><input id="name" name="name" required value="${f.name}">
-<label for="password">Initial password (at least 12 characters)</label><input id="password" name="password" type="password" minlength="12" required autocomplete="new-password">
+<label for="password">Initial password <span class="hint">(at least ${PASSWORD_MIN} characters)</span></label><input id="password" name="password" type="password" minlength="${PASSWORD_MIN}" required autocomplete="new-password">
 <label><input type="checkbox" name="is_admin" value="1" ${f.admin ? "checked" : ""}> Administrator</label>
 <button type="submit">Create user</button></form></div>`;
     return reply

@@ -8,7 +8,7 @@ export interface ConsentView {
   appName: string;
   scopes: Scope[];
   locations: LocationView[];
-  /** Locations to show ticked (all of them on first display). */
+  /** Locations to show ticked (on first display: the only one, or none when the user has several). */
   checked: Set<string>;
   csrf: string;
   /** The original authorization request's query string, re-validated when the form comes back. */
@@ -33,7 +33,7 @@ export function consentPage(v: ConsentView): string {
 ${
   none
     ? html`<p>You have no locations yet, so there is nothing to connect. Create one on the dashboard first.</p>`
-    : html`<fieldset class="checks"><legend class="muted">Untick any this app should not reach (at least one).</legend>
+    : html`<fieldset class="checks"><legend class="muted">Tick the locations this app may reach (at least one).</legend>
 ${v.locations.map(
   (l) =>
     html`<label><input type="checkbox" name="location" value="${l.id}" ${v.checked.has(l.id) ? "checked" : ""}> ${l.name}</label>`,

@@ -1,19 +1,36 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { addMember, listMembers, removeMember, type Role } from "../../accounts/index.js";
+import {
+  addMember,
+  cancelInvitation,
+  listLocationInvitations,
+  listMembers,
+  type PendingInvitationView,
+  removeMember,
+  type Role,
+} from "../../accounts/index.js";
 import { AppError } from "../../core/errors.js";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
 import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
-import { field, formError, type LocationAccess, locationHeader, requireLocation } from "../guards.js";
+import { field, formError, type LocationAccess, locationHeader, requireLocation, when } from "../guards.js";
 import { html } from "../html.js";
 import { flashOf, page } from "../layout.js";
 
 type P = { Params: { id: string } };
-const DONE: Record<string, string> = { added: "Member saved.", removed: "Member removed." };
+const DONE: Record<string, string> = {
+  added: "Member added.",
+  role_changed: "Role changed.",
+  // The same whether the address has an account or not: the form must not tell who has one.
+  invited:
+    "Invitation saved. If an account with this email exists, its owner sees the invitation on their account page and can accept it.",
+  removed: "Member removed.",
+  withdrawn: "Invitation withdrawn.",
+};
 
 /**
  * `/locations/:id/members`: who can reach a location and with which role. Every member sees the list;
- * owners add existing users by email (or change their role) and remove members.
+ * owners invite people by email (they accept on their account page; an administrator adds existing
+ * accounts directly), change roles, withdraw invitations and remove members.
  */
 export function registerMemberPages(app: FastifyInstance, deps: AppDeps): void {
   const render = async (
@@ -27,6 +44,12 @@ export function registerMemberPages(app: FastifyInstance, deps: AppDeps): void {
       ctx: requestCtx(deps, request),
       input: { actorUserId: a.session.user.id, locationId: a.location.id },
     });
+    const invitations: PendingInvitationView[] = a.isOwner
+      ? await listLocationInvitations({
+          ctx: requestCtx(deps, request),
+          input: { actorUserId: a.session.user.id, locationId: a.location.id },
+        })
+      : [];
     const done = DONE[String((request.query as Record<string, unknown>)?.done ?? "")];
     const body = html`${locationHeader(a, "members", "Members")}
 <div class="card"><table><thead><tr><th>Name</th><th>Email</th><th>Role</th>${a.isOwner ? html`<th><span class="sr-only">Actions</span></th>` : ""}</tr></thead><tbody>
@@ -43,15 +66,28 @@ ${members.map(
 )}</tbody></table>
 ${a.isOwner ? "" : html`<p class="muted">Only owners of this location can add or remove members.</p>`}</div>
 ${
+  invitations.length > 0
+    ? html`<div class="card"><h2>Invitations not yet accepted</h2><table><thead><tr><th>Email</th><th>Role</th><th>Expires</th><th><span class="sr-only">Actions</span></th></tr></thead><tbody>
+${invitations.map(
+  (i) => html`<tr><td>${i.email}</td><td>${i.role}</td><td>${when(i.expires_at, a.location.time_zone)}</td>
+<td><form method="post" action="/locations/${a.location.id}/invitations/${i.id}/cancel" class="inline">
+<input type="hidden" name="_csrf" value="${csrf}"><button type="submit" class="secondary" aria-label="Withdraw the invitation of ${i.email}">Withdraw</button></form></td></tr>`,
+)}</tbody></table></div>`
+    : ""
+}
+${
   a.isOwner
     ? html`<div class="card"><h2>Add a member</h2>
-<p class="muted">The person needs an account on this installation first (an administrator creates it). Adding someone who is
-already a member changes their role.</p>
+<p class="muted">${
+        a.session.user.is_admin
+          ? "As an administrator you add existing accounts at once; other addresses get an invitation."
+          : "The person gets an invitation and becomes a member once they accept it on their account page (they need an account on this installation; an administrator creates it)."
+      } Naming someone who is already a member changes their role.</p>
 <form method="post" action="/locations/${a.location.id}/members"><input type="hidden" name="_csrf" value="${csrf}">
 <label for="email">Email</label><input id="email" name="email" type="email" required value="${opts.email ?? ""}">
 <label for="role">Role</label><select id="role" name="role"><option value="member">Member: phones, messages, webhooks</option>
 <option value="owner">Owner: also members and renaming</option></select>
-<div class="actions"><button type="submit">Add member</button></div></form></div>`
+<div class="actions"><button type="submit">Add or invite</button></div></form></div>`
     : ""
 }`;
     return reply
@@ -84,15 +120,37 @@ already a member changes their role.</p>
       const role = field(request.body, "role") || "member";
       if (role !== "owner" && role !== "member")
         throw new AppError("validation_failed", "role: must be owner or member");
-      await addMember({
+      const outcome = await addMember({
         ctx: requestCtx(deps, request),
         input: { actorUserId: a.session.user.id, locationId: a.location.id, email, role: role as Role },
       });
+      return reply.redirect(`/locations/${a.location.id}/members?done=${outcome}`, 303);
     } catch (err) {
       return render(request, reply, a, { error: formError(err), email });
     }
-    return reply.redirect(`/locations/${a.location.id}/members?done=added`, 303);
   });
+
+  app.post<{ Params: { id: string; invitationId: string } }>(
+    "/locations/:id/invitations/:invitationId/cancel",
+    async (request, reply) => {
+      const a = await requireLocation(deps, request, reply, request.params.id);
+      if (!a) return reply;
+      verifyCsrf(request, deps.secret, deps.config.publicUrl);
+      try {
+        await cancelInvitation({
+          ctx: requestCtx(deps, request),
+          input: {
+            actorUserId: a.session.user.id,
+            locationId: a.location.id,
+            invitationId: request.params.invitationId,
+          },
+        });
+      } catch (err) {
+        return render(request, reply, a, { error: formError(err) });
+      }
+      return reply.redirect(`/locations/${a.location.id}/members?done=withdrawn`, 303);
+    },
+  );
 
   app.post<{ Params: { id: string; userId: string } }>(
     "/locations/:id/members/:userId/remove",

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { needsSetup, setupInstance, startSession } from "../../accounts/index.js";
+import { needsSetup, PASSWORD_MIN, setupInstance, startSession } from "../../accounts/index.js";
 import { isAppError } from "../../core/errors.js";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
 import { isSecure, setSessionCookie } from "../auth.js";
@@ -27,8 +27,8 @@ locations and phones afterwards.</p>
 <input type="hidden" name="_csrf" value="${csrf}">
 <label for="name">Your name</label><input id="name" name="name" type="text" required maxlength="120" autocomplete="name" value="${form.name ?? ""}">
 <label for="email">Email</label><input id="email" name="email" type="email" required autocomplete="email" value="${form.email ?? ""}">
-<label for="password">Password <span class="hint">(at least 10 characters)</span></label>
-<input id="password" name="password" type="password" required minlength="10" autocomplete="new-password">
+<label for="password">Password <span class="hint">(at least ${PASSWORD_MIN} characters)</span></label>
+<input id="password" name="password" type="password" required minlength="${PASSWORD_MIN}" autocomplete="new-password">
 <label for="location_name">First location <span class="hint">(optional: a business or sub-account that sends SMS)</span></label>
 <input id="location_name" name="location_name" type="text" maxlength="120" value="${form.location_name ?? ""}">
 <label for="time_zone">Time zone</label><input id="time_zone" name="time_zone" type="text" value="${form.time_zone ?? "UTC"}">

@@ -2,7 +2,15 @@ import type { FastifyInstance } from "fastify";
 import { authenticate, endSession, needsSetup, startSession } from "../../accounts/index.js";
 import { isAppError } from "../../core/errors.js";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
-import { clearSessionCookie, isSecure, SESSION_COOKIE, safeNext, setSessionCookie } from "../auth.js";
+import {
+  clearSessionCookie,
+  isKnownDevice,
+  isSecure,
+  rememberDevice,
+  SESSION_COOKIE,
+  safeNext,
+  setSessionCookie,
+} from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { html } from "../html.js";
 import { page } from "../layout.js";
@@ -38,12 +46,15 @@ export function registerSigninPages(app: FastifyInstance, deps: AppDeps): void {
       const ctx = requestCtx(deps, request);
       const body = request.body ?? {};
       const next = safeNext(body.next);
+      const email = String(body.email ?? "");
       try {
+        const knownDevice = isKnownDevice(deps, request, email, ctx.clock.now());
         const user = await authenticate({
           ctx,
-          input: { email: String(body.email ?? ""), password: String(body.password ?? ""), ip: request.ip },
+          input: { email, password: String(body.password ?? ""), ip: request.ip, knownDevice },
         });
         setSessionCookie(deps, reply, await startSession({ ctx, input: { userId: user.id } }));
+        rememberDevice(deps, request, reply, user.email, ctx.clock.now());
         return reply.redirect(next, 303);
       } catch (e) {
         if (isAppError(e) && e.status < 500) {
@@ -52,7 +63,7 @@ export function registerSigninPages(app: FastifyInstance, deps: AppDeps): void {
           return reply
             .code(e.status)
             .type("text/html; charset=utf-8")
-            .send(signinPage(csrf, next, String(body.email ?? ""), e.message));
+            .send(signinPage(csrf, next, email, e.message));
         }
         throw e;
       }

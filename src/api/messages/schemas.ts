@@ -72,7 +72,8 @@ export const SEND_HEADERS = {
       minLength: 1,
       maxLength: 255,
       pattern: "^[\\x21-\\x7e]+$",
-      description: "Retrying with the same key returns the first answer and never sends twice (24 h)",
+      description:
+        "Retrying with the same key returns the first answer and never sends twice (24 h). Keys belong to the OAuth client and connection (the user's grant): another tenant of the same client never collides with yours",
     },
   },
 } as const;

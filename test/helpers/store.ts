@@ -49,7 +49,20 @@ export async function makeTestStore(dialect: Dialect): Promise<TestStore> {
       await store.close().catch(() => undefined);
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();
-      await c.query(`drop schema if exists "${schema}" cascade`);
+      // A server of the test that was just killed may still have a query running in this schema: the
+      // drop can then deadlock with it (40P01). The backend ends within moments; try again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await c.query(`drop schema if exists "${schema}" cascade`);
+          break;
+        } catch (e) {
+          if ((e as { code?: string }).code !== "40P01" || attempt >= 5) {
+            await c.end();
+            throw e;
+          }
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
       await c.end();
     },
   };

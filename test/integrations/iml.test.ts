@@ -48,11 +48,62 @@ describe("IML subset", () => {
 
   it("fails on anything outside the subset instead of guessing", () => {
     assert.throws(() => parse("formatDate(now, 'X')"), ImlError);
+    assert.throws(() => parse("body[a]"), ImlError);
     assert.throws(() => parse("secrets.token"), /unknown IML variable secrets/);
     assert.throws(() => parse("body.a * 2"), ImlError);
     assert.throws(() => parse("body.a ? 1 : 2"), ImlError);
     assert.throws(() => parse("ifempty(body.a"), ImlError);
     assert.throws(() => ev("body.missing < now"), /undefined/);
+  });
+
+  it("array indexes are 1-based, as in Make; 0 or past the end gives nothing", () => {
+    assert.equal(ev("body.list[1]"), "a");
+    assert.equal(ev("body.list[2]"), "b");
+    assert.equal(ev("body.list[0]"), undefined);
+    assert.equal(ev("body.list[3]"), undefined);
+    assert.equal(
+      evaluate(parse("body.data[1].id"), { body: { data: [{ id: "first" }, { id: "second" }] } }),
+      "first",
+    );
+    assert.throws(() => ev("body.a[1]"), /not an array/);
+  });
+
+  it("equality is strict: no date parsing of strings; dates equal at the same instant", () => {
+    assert.equal(ev("'2026-01-01T00:00:00Z' = '2026-01-01T00:00:00.000Z'"), false);
+    assert.equal(ev("'2026-01-01T00:00:00Z' != '2026-01-01T00:00:00.000Z'"), true);
+    assert.equal(ev("now = now"), true);
+    assert.equal(ev("now = '2026-05-21T10:00:00.000Z'"), false);
+    assert.equal(ev("body.n = '5'"), false);
+    // Ordering still compares times.
+    assert.equal(ev("'2026-01-01T00:00:00Z' < '2026-01-01T00:00:01.000Z'"), true);
+  });
+
+  it("ifempty: only undefined, null and '' are empty; an empty array or 0 is a value", () => {
+    assert.deepEqual(ev("ifempty(body.none, 'x')"), "x");
+    assert.deepEqual(evaluate(parse("ifempty(body.arr, 'x')"), { body: { arr: [] } }), []);
+    assert.equal(evaluate(parse("ifempty(body.z, 'x')"), { body: { z: 0 } }), 0);
+    assert.equal(evaluate(parse("ifempty(body.z, 'x')"), { body: { z: null } }), "x");
+  });
+
+  it("the {{...}} spread key merges a collection into the object; undefined adds nothing", () => {
+    const s = { parameters: { headers: [{ key: "X-A", value: "1" }] } };
+    assert.deepEqual(
+      render({ authorization: "t", "{{...}}": "{{toCollection(parameters.headers, 'key', 'value')}}" }, s),
+      { authorization: "t", "X-A": "1" },
+    );
+    assert.deepEqual(render({ a: 1, "{{...}}": "{{parameters.none}}" }, s), { a: 1 });
+    assert.throws(() => render({ "{{...}}": "{{parameters.headers}}" }, s), /needs a collection/);
+  });
+
+  it("a Make function the harness lacks is reported as not supported, not guessed", () => {
+    for (const fn of [
+      "formatDate(now, 'X')",
+      "parseDate('2026', 'YYYY')",
+      "length(body.list)",
+      "get(body.list, 1)",
+    ])
+      assert.throws(() => parse(fn), /is not supported by the harness/, fn);
+    assert.equal(ev("encodeURL('a b/c')"), "a%20b%2Fc");
   });
 
   it("renders templates: a lone expression keeps its type, text interpolates, undefined keys drop", () => {
@@ -74,7 +125,9 @@ describe("IML subset", () => {
   it("the definition has every component the app needs, wired to its connection and webhooks", () => {
     const app = loadApp();
     assert.deepEqual(Object.keys(app.components.module).sort(), [
+      "getMessage",
       "makeApiCall",
+      "searchMessages",
       "sendMessage",
       "watchMessageStatus",
       "watchNewMessages",
@@ -85,9 +138,30 @@ describe("IML subset", () => {
     assert.equal(app.components.module.watchPhoneStatus?.webhook, "deviceStatus");
     assert.equal(app.components.module.watchPhoneStatus?.moduleType, "instant_trigger");
     assert.equal(app.components.module.makeApiCall?.moduleType, "universal");
+    assert.equal(app.components.module.searchMessages?.moduleType, "search");
+    // One app for any server: no URL in the definition names a host; it comes from the connection.
+    for (const [file, v] of Object.entries(app.files))
+      if (!file.endsWith(".md") && !/samples|params/.test(file))
+        assert.doesNotMatch(JSON.stringify(v), /https?:\/\//, file);
+    const params = app.components.connection.mycrmsim?.code.params as {
+      name: string;
+      advanced?: boolean;
+      default?: string;
+    }[];
+    assert.deepEqual(
+      params.map((p) => p.name),
+      ["serverUrl", "dispatchUrl", "clientId", "clientSecret"],
+    );
+    assert.equal(params[0]?.default, "https://backend.mysmsgateway.app", "the hosted service is prefilled");
+    assert.ok(
+      params.slice(1).every((p) => p.advanced),
+      "dispatch URL and client are advanced fields",
+    );
+    const scope = app.components.connection.mycrmsim?.code.defaultScope as string[];
+    for (const s of ["messages:read", "webhooks:write"]) assert.ok(scope.includes(s), s);
     const conn = app.components.connection.mycrmsim?.code.communication as Record<string, unknown>;
     for (const s of ["authorize", "token", "info", "refresh", "invalidate"]) assert.ok(conn[s], s);
-    assert.deepEqual(Object.keys(app.common).sort(), ["clientId", "clientSecret"]);
+    assert.deepEqual(app.common, {}, "no placeholder or credential in Common data");
   });
 
   it("every webhook event the server offers has one Make webhook subscribing it, used by an instant trigger", () => {

@@ -3,9 +3,9 @@ import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
 import { MAKE_REDIRECT_URI, type MakeHarness } from "../../integrations/make/harness/make.js";
 
-/** The public hosts the app definition names, both served by the one test server. */
+/** The only origin the app may call: the test server, named as the connection's Server URL. */
 export function hostsFor(url: string): Record<string, string> {
-  return { "https://backend.mysmsgateway.app": url, "https://api.mysmsgateway.app": url };
+  return { [new URL(url).origin]: url };
 }
 
 /**

@@ -31,7 +31,13 @@ forEachDialect("Make custom app, replayed by the harness", (dialect) => {
   let otherLoc: { id: string };
   let common: { clientId: string; clientSecret: string };
   const harness = (tokenType: "json" | "urlencoded") =>
-    new MakeHarness({ hosts: hostsFor(s.url), common, now: () => clock.now(), tokenType });
+    new MakeHarness({
+      hosts: hostsFor(s.url),
+      // The self-hoster's connection: their server, and their OAuth client in the advanced fields.
+      connection: { serverUrl: s.url, clientId: common.clientId, clientSecret: common.clientSecret },
+      now: () => clock.now(),
+      tokenType,
+    });
 
   before(async () => {
     s = await startTestServer(dialect, {}, { clock });
@@ -106,6 +112,121 @@ forEachDialect("Make custom app, replayed by the harness", (dialect) => {
     );
   });
 
+  it("Send an SMS/MMS: an empty idempotency key is left out; a key makes a retry return the same message", async () => {
+    const m = json();
+    const send = (idempotencyKey: string) =>
+      m.module("sendMessage", {
+        locationId: loc.id,
+        type: "sms",
+        phone: "+923001234567",
+        message: `keyed ${idempotencyKey || "none"}`,
+        idempotencyKey,
+      }) as Promise<Record<string, unknown>>;
+    const before = m.logs.length;
+    const a = await send("");
+    assert.match(String(a.id), /^msg_/);
+    assert.doesNotMatch(m.logs.slice(before).join("\n"), /idempotency-key/, "no empty header is sent");
+    const k1 = await send("make-run-1");
+    const k2 = await send("make-run-1");
+    assert.equal(k2.id, k1.id, "the retry is the same message");
+    assert.notEqual(k1.id, a.id);
+    const mod = component(m.app, "module", "sendMessage");
+    const names = (mod.code.interface as { name: string }[]).map((f) => f.name).sort();
+    assert.deepEqual(Object.keys(a).sort(), names, "the interface names exactly what the server returns");
+    assert.deepEqual(Object.keys(mod.code.samples as object).sort(), names);
+  });
+
+  it("Get a Message: the message with its history, as the interface and sample declare; 404 mapped", async () => {
+    const m = json();
+    const sent = (await m.module("sendMessage", {
+      locationId: loc.id,
+      type: "sms",
+      phone: "+923001234567",
+      message: "To be read back",
+    })) as Record<string, unknown>;
+    const got = (await m.module("getMessage", { id: sent.id })) as Record<string, unknown>;
+    assert.equal(got.id, sent.id);
+    assert.equal(got.message, "To be read back");
+    assert.equal(got.direction, "outbound");
+    assert.ok(Array.isArray(got.history) && got.history.length >= 1);
+    const mod = component(m.app, "module", "getMessage");
+    const names = (mod.code.interface as { name: string }[]).map((f) => f.name).sort();
+    assert.deepEqual(Object.keys(got).sort(), names, "the interface names exactly what the server returns");
+    assert.deepEqual(Object.keys(mod.code.samples as object).sort(), names);
+    await assert.rejects(
+      m.module("getMessage", { id: "msg_doesnotexist" }),
+      (e: MakeError) => e.type === "DataError" && /\[404\]/.test(e.message),
+    );
+    await assert.rejects(m.module("getMessage", {}), /id is required/);
+  });
+
+  it("Search Messages: filters, pages followed through next_cursor, stops at the Limit", async () => {
+    const m = json();
+    // The earlier tests sent five messages from this location (SMS, MMS, two keyed, one read back).
+    const mod = component(m.app, "module", "searchMessages");
+    const names = (mod.code.interface as { name: string }[]).map((f) => f.name).sort();
+    assert.deepEqual(Object.keys(mod.code.samples as object).sort(), names);
+
+    // The shipped page size is 100; the same definition with pages of 2 makes the paging visible.
+    const app = structuredClone(m.app);
+    const comm = component(app, "module", "searchMessages").code.communication as { qs: { limit: number } };
+    assert.equal(comm.qs.limit, 100);
+    comm.qs.limit = 2;
+    const paged = new MakeHarness({ ...m.opts, app });
+    paged.data = m.data;
+    const search = async (parameters: Record<string, unknown>) =>
+      (await paged.module("searchMessages", parameters)) as Record<string, unknown>[];
+
+    const before = paged.logs.length;
+    const four = await search({ locationId: loc.id, direction: "outbound", limit: 4 });
+    assert.equal(four.length, 4, "the Limit caps the bundles");
+    const requests = paged.logs
+      .slice(before)
+      .map((l) => (JSON.parse(l) as { request: { url: string } }).request.url);
+    assert.equal(requests.length, 2, "two pages of two");
+    assert.doesNotMatch(String(requests[0]), /cursor=/);
+    assert.match(String(requests[1]), /cursor=/);
+    const times = four.map((x) => Date.parse(String(x.created_at)));
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+      "newest first",
+    );
+    for (const x of four) {
+      assert.equal(x.locationId, loc.id);
+      assert.equal(x.direction, "outbound");
+      assert.deepEqual(Object.keys(x).sort(), names.filter((n) => n in x).sort());
+      for (const k of Object.keys(x)) assert.ok(names.includes(k), `${k} is in the interface`);
+    }
+
+    const all = await search({ locationId: loc.id, direction: "outbound", limit: 100 });
+    assert.ok(all.length >= 5, `every outbound message over several pages (${all.length})`);
+    for (const text of ["Hello from Make", "keyed none", "keyed make-run-1", "To be read back"])
+      assert.ok(
+        all.some((x) => x.message === text),
+        text,
+      );
+    assert.deepEqual(
+      all.slice(0, 4).map((x) => x.id),
+      four.map((x) => x.id),
+      "the first pages are the same",
+    );
+    assert.equal(new Set(all.map((x) => x.id)).size, all.length, "no message twice across pages");
+    assert.deepEqual(await search({ locationId: loc.id, status: "delivered", limit: 10 }), []);
+    assert.deepEqual(await search({ since: new Date(clock.now() + HOUR).toISOString(), limit: 10 }), []);
+    assert.deepEqual(
+      (
+        (await m.module("searchMessages", {
+          locationId: loc.id,
+          direction: "outbound",
+          limit: 3,
+        })) as unknown[]
+      ).length,
+      3,
+      "the shipped definition (one page of 100) honours the Limit too",
+    );
+  });
+
   it("Make an API call reaches only our hosts, with a relative path", async () => {
     const m = json();
     const out = (await m.module("makeApiCall", { host: "main", url: "/api/v1/me", method: "GET" })) as {
@@ -114,6 +235,23 @@ forEachDialect("Make custom app, replayed by the harness", (dialect) => {
     };
     assert.equal(out.statusCode, 200);
     assert.equal(out.body.data.user.id, user.id);
+    // Headers and query string in Make's spread form reach the server; the base's token still applies.
+    const list = (await m.module("makeApiCall", {
+      host: "dispatch",
+      url: "/api/v1/messages",
+      method: "GET",
+      headers: [{ key: "X-Trace", value: "make" }],
+      qs: [
+        { key: "locationId", value: loc.id },
+        { key: "limit", value: "1" },
+      ],
+    })) as { statusCode: number; body: { data: unknown[] } };
+    assert.equal(list.statusCode, 200);
+    assert.equal(list.body.data.length, 1);
+    const sentHeaders = (JSON.parse(m.logs.at(-1) as string) as { request: { url: string; headers: object } })
+      .request;
+    assert.match(sentHeaders.url, /locationId=.*limit=1/);
+    assert.ok("x-trace" in sentHeaders.headers && "authorization" in sentHeaders.headers);
     for (const url of ["@evil.example/x", "//evil.example/x", "https://evil.example/x"])
       await assert.rejects(m.module("makeApiCall", { host: "main", url, method: "GET" }), /does not match/);
     await assert.rejects(

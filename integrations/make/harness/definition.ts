@@ -38,15 +38,18 @@ export function readJsonc(path: string): unknown {
 }
 
 export function loadApp(dir: string = APP_DIR): AppDefinition {
-  const manifest = readJsonc(join(dir, "makecomapp.json")) as {
-    generalCodeFiles: Record<string, string>;
+  // Make's editor reads makecomapp.json with JSON.parse: no comments there (code files may have them).
+  const manifest = JSON.parse(readFileSync(join(dir, "makecomapp.json"), "utf8")) as {
+    generalCodeFiles: Record<string, string | null>;
     components: Record<
       string,
-      Record<string, Omit<Component, "code"> & { codeFiles: Record<string, string> }>
+      Record<string, Omit<Component, "code"> & { codeFiles: Record<string, string | null> }>
     >;
   };
   const files: Record<string, unknown> = {};
-  const read = (rel: string): unknown => {
+  // A null path is the editor's "not kept locally": that code is left as it is in Make.
+  const read = (rel: string | null): unknown => {
+    if (rel === null) return undefined;
     const v = rel.endsWith(".md") ? readFileSync(join(dir, rel), "utf8") : readJsonc(join(dir, rel));
     files[rel] = v;
     return v;
@@ -63,7 +66,7 @@ export function loadApp(dir: string = APP_DIR): AppDefinition {
       components[type][id] = { ...rest, code };
     }
   }
-  return { base: general.base as Json, common: general.common as Json, components, files };
+  return { base: general.base as Json, common: (general.common ?? {}) as Json, components, files };
 }
 
 export function component(

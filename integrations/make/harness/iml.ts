@@ -11,7 +11,7 @@ export type Scope = Record<string, unknown> & { now?: () => Date };
 
 type Node =
   | { k: "lit"; v: unknown }
-  | { k: "path"; root: string; keys: string[] }
+  | { k: "path"; root: string; keys: (string | number)[] }
   | { k: "call"; fn: string; args: Node[] }
   | { k: "bin"; op: string; l: Node; r: Node };
 
@@ -32,11 +32,13 @@ export const ROOTS = new Set([
 ]);
 
 const FUNCTIONS: Record<string, (...a: unknown[]) => unknown> = {
-  ifempty: (a, b) => (isEmpty(a) ? b : a),
+  // Make: only "not defined, null, or an empty string" is empty here; an empty array is a value.
+  ifempty: (a, b) => (a === undefined || a === null || a === "" ? b : a),
   if: (c, a, b) => (c ? a : b),
   join: (arr, sep) => (Array.isArray(arr) ? arr.map(str).join(str(sep)) : undefined),
   addSeconds: (d, n) => addMs(d, Number(n) * 1000),
   addMinutes: (d, n) => addMs(d, Number(n) * 60_000),
+  encodeURL: (t) => encodeURIComponent(str(t)),
   base64: (t) => Buffer.from(str(t), "utf8").toString("base64"),
   // Make's sha256(text; [encoding]; [key]): a hash, or an HMAC when a key is given.
   sha256: (t, enc, key) =>
@@ -117,7 +119,8 @@ export function parse(src: string): Node {
     }
     if (!/^[A-Za-z_$]/.test(tok)) throw new ImlError(`unexpected "${tok}" in {{${src}}}`);
     if (peek() === "(") {
-      if (!(tok in FUNCTIONS)) throw new ImlError(`unsupported IML function ${tok}() in {{${src}}}`);
+      if (!(tok in FUNCTIONS))
+        throw new ImlError(`IML function ${tok}() is not supported by the harness (in {{${src}}})`);
       eat("(");
       const args: Node[] = [];
       while (peek() !== ")") {
@@ -131,14 +134,17 @@ export function parse(src: string): Node {
     if (tok in KEYWORDS) return { k: "lit", v: KEYWORDS[tok]?.() };
     if (tok === "now" || tok === "uuid") return { k: "call", fn: `$${tok}`, args: [] };
     if (!ROOTS.has(tok)) throw new ImlError(`unknown IML variable ${tok} in {{${src}}}`);
-    const keys: string[] = [];
+    const keys: (string | number)[] = [];
     for (;;) {
       if (peek() === ".") {
         eat(".");
         keys.push(eat());
       } else if (peek() === "[") {
         eat("[");
-        keys.push(eat().slice(1));
+        // A number in brackets is an array index (1-based in Make); a quoted key is a property name.
+        const k = eat();
+        if (!k.startsWith("#") && !k.startsWith("'")) throw new ImlError(`unexpected "${k}" in {{${src}}}`);
+        keys.push(k.startsWith("#") ? Number(k.slice(1)) : k.slice(1));
         eat("]");
       } else break;
     }
@@ -177,10 +183,15 @@ export function evaluate(node: Node, scope: Scope): unknown {
     case "lit":
       return node.v;
     case "path":
-      return node.keys.reduce<unknown>(
-        (v, key) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined),
-        scope[node.root],
-      );
+      return node.keys.reduce<unknown>((v, key) => {
+        if (typeof key === "number") {
+          // "Unlike JavaScript, IML uses 1 to access the first item of an array."
+          const n = key;
+          if (!Array.isArray(v)) throw new ImlError(`index [${n}] on something that is not an array`);
+          return Number.isInteger(n) && n >= 1 ? v[n - 1] : undefined;
+        }
+        return v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined;
+      }, scope[node.root]);
     case "call": {
       if (node.fn === "$now") return scope.now ? scope.now() : new Date();
       if (node.fn === "$uuid") return randomUUID();
@@ -191,15 +202,21 @@ export function evaluate(node: Node, scope: Scope): unknown {
       const l = evaluate(node.l, scope);
       const r = evaluate(node.r, scope);
       if (node.op === "+") return typeof l === "number" && typeof r === "number" ? l + r : str(l) + str(r);
+      // Make: "All equality operations are strict" (no date parsing of strings); two dates are equal
+      // at the same instant. Ordering (< > <= >=) compares dates and ISO strings as times.
+      if (node.op === "=" || node.op === "!=") {
+        const same = l instanceof Date && r instanceof Date ? l.getTime() === r.getTime() : l === r;
+        return node.op === "=" ? same : !same;
+      }
       const a = comparable(l) as number;
       const b = comparable(r) as number;
-      if (node.op === "=") return a === b;
-      if (node.op === "!=") return a !== b;
       if (a === undefined || b === undefined) throw new ImlError(`comparing an undefined value (${node.op})`);
       return node.op === "<" ? a < b : node.op === ">" ? a > b : node.op === "<=" ? a <= b : a >= b;
     }
   }
 }
+
+const SPREAD = "{{...}}";
 
 const MUSTACHE = /\{\{([\s\S]*?)\}\}/g;
 
@@ -226,6 +243,14 @@ export function render(value: unknown, scope: Scope): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const r = render(v, scope);
+      // Make's spread key: `"{{...}}": "{{collection}}"` merges the collection's keys here.
+      if (k === SPREAD) {
+        if (r === undefined || r === null) continue;
+        if (typeof r !== "object" || Array.isArray(r))
+          throw new ImlError(`the {{...}} spread key needs a collection, got ${JSON.stringify(r)}`);
+        for (const [sk, sv] of Object.entries(r)) if (sv !== undefined) out[sk] = sv;
+        continue;
+      }
       if (r !== undefined) out[k] = r;
     }
     return out;

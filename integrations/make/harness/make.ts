@@ -8,11 +8,20 @@ export { MakeError } from "./request.js";
 /** Make's fixed callback for custom apps on make.com (what `oauth.localRedirectUri` is there). */
 export const MAKE_REDIRECT_URI = "https://www.make.com/oauth/cb/app";
 
+export interface ConnectionParameters {
+  serverUrl: string;
+  dispatchUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+}
+
 export interface MakeOptions {
-  /** Public origin in the definition → real origin of the server under test. */
+  /** Origins the app may call → where they really listen (any other host is refused). */
   hosts: Record<string, string>;
-  /** Common data (the OAuth client registered for Make). */
-  common: { clientId: string; clientSecret: string };
+  /** The connection's parameters as the user fills them in (server URL, advanced OAuth client). */
+  connection: ConnectionParameters;
+  /** Common data (the app's own OAuth client, on the hosted service); none by default. */
+  common?: Json;
   /** Shared with the server (a ManualClock), so `now` in IML moves when the test moves time. */
   now: () => number;
   /** Body type for `token` and `refresh` (the definition says json; Make's templates use urlencoded). */
@@ -37,6 +46,8 @@ export class MakeHarness {
 
   constructor(readonly opts: MakeOptions) {
     this.app = opts.app ?? loadApp();
+    const conn = component(this.app, "connection", "mycrmsim");
+    checkParameters("connection", conn.code.params as Json[], opts.connection as unknown as Json);
   }
 
   private get comm(): Record<string, Json> {
@@ -44,10 +55,13 @@ export class MakeHarness {
   }
 
   scope(extra: Scope = {}): Scope {
+    // The connection's own sections read its parameters as `parameters.*`; modules, RPCs and webhooks
+    // read them, with what the connection stored, as `connection.*`.
     return {
-      common: this.opts.common,
+      common: this.opts.common ?? {},
+      parameters: this.opts.connection,
       data: this.data,
-      connection: this.data,
+      connection: { ...this.opts.connection, ...this.data },
       temp: this.temp,
       oauth: { localRedirectUri: MAKE_REDIRECT_URI, scope: this.defaultScope() },
       now: () => new Date(this.opts.now()),
@@ -131,7 +145,44 @@ export class MakeHarness {
       [...((c.code.staticParams as Json[]) ?? []), ...((c.code.mappableParams as Json[]) ?? [])],
       parameters,
     );
-    return (await this.call(c.code.communication as Json, this.scope({ parameters }), true)).output;
+    const spec = c.code.communication as Json;
+    const scope = this.scope({ parameters });
+    if (spec.pagination !== undefined) return this.paged(spec, scope);
+    return (await this.call(spec, scope, true)).output;
+  }
+
+  /**
+   * Make's pagination: after each page, while `pagination.condition` holds and the page had items, the
+   * `pagination` directive (evaluated against that response) is merged into the request for the next
+   * page; bundles stop at `response.limit`.
+   */
+  private async paged(spec: Json, scope: Scope): Promise<unknown[]> {
+    const { pagination, ...first } = spec;
+    const p = pagination as Json;
+    const limitTemplate = (spec.response as Json | undefined)?.limit;
+    const limit =
+      limitTemplate === undefined ? Number.POSITIVE_INFINITY : Number(render(limitTemplate, scope));
+    const out: unknown[] = [];
+    let page: Json = first;
+    for (let n = 1; ; n++) {
+      if (n > 100) throw new Error("more than 100 pages: the pagination never ends");
+      const o = await this.call(page, scope, true);
+      const items = (o.output as unknown[] | undefined) ?? [];
+      out.push(...items);
+      if (out.length >= limit) return out.slice(0, limit);
+      const rs = { ...scope, body: o.body, headers: o.headers, statusCode: o.statusCode };
+      if (items.length === 0 || (p.condition !== undefined && !render(p.condition, rs))) return out;
+      const next = render({ url: p.url, qs: p.qs, headers: p.headers, body: p.body }, rs) as Json;
+      page = {
+        ...first,
+        ...(next.url !== undefined ? { url: next.url } : {}),
+        qs: { ...((first.qs as Json) ?? {}), ...((next.qs as Json) ?? {}) },
+        headers: { ...((first.headers as Json) ?? {}), ...((next.headers as Json) ?? {}) },
+        ...(next.body !== undefined
+          ? { body: { ...((first.body as Json) ?? {}), ...(next.body as Json) } }
+          : {}),
+      };
+    }
   }
 
   /** Attach a dedicated webhook: returns what Make keeps as `webhook.*` for detach. */

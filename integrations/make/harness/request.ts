@@ -103,7 +103,8 @@ export async function runRequest(spec: Spec, scope: Scope, opts: RequestOptions)
       ...(render(base.headers ?? {}, scope) as Json),
       ...(render(spec.headers ?? {}, scope) as Json),
     })
-      .filter(([, v]) => !isEmpty(v))
+      // Make leaves out a header whose value is undefined or null, but sends an empty string as it is.
+      .filter(([, v]) => v !== undefined && v !== null)
       .map(([k, v]) => [k.toLowerCase(), String(v)]),
   );
   const method = String(render(spec.method ?? "GET", scope)).toUpperCase();

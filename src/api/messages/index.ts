@@ -40,6 +40,8 @@ export async function sendRoute(app: FastifyInstance, deps: AppDeps): Promise<vo
       const body = request.body;
       requireLocation(principal, body.locationId);
       await rateLimitLocation(deps, request, body.locationId);
+      // An empty or blank header is no key: integrations (Make, Zapier) send it empty when the field is blank.
+      const idempotencyKey = request.headers["idempotency-key"]?.trim();
       const result = await sendMessage({
         ctx: requestCtx(deps, request),
         input: {
@@ -49,9 +51,7 @@ export async function sendRoute(app: FastifyInstance, deps: AppDeps): Promise<vo
           ...(body.attachments !== undefined ? { attachments: body.attachments } : {}),
           clientId: principal.clientId,
           grantId: principal.grantId,
-          ...(request.headers["idempotency-key"]
-            ? { idempotencyKey: request.headers["idempotency-key"] }
-            : {}),
+          ...(idempotencyKey ? { idempotencyKey } : {}),
         },
       });
       if (result.replayed) reply.header("idempotent-replayed", "true");

@@ -69,11 +69,12 @@ export const SEND_HEADERS = {
   properties: {
     "idempotency-key": {
       type: "string",
-      minLength: 1,
       maxLength: 255,
-      pattern: "^[\\x21-\\x7e]+$",
+      // Printable ASCII without spaces; surrounding blanks are trimmed, and an empty or blank value counts as
+      // no key at all (integrations such as Make send the header empty when the field is left blank).
+      pattern: "^[ \\t]*[\\x21-\\x7e]*[ \\t]*$",
       description:
-        "Retrying with the same key returns the first answer and never sends twice (24 h). Keys belong to the OAuth client and connection (the user's grant): another tenant of the same client never collides with yours",
+        "Retrying with the same key returns the first answer and never sends twice (24 h). Keys belong to the OAuth client and connection (the user's grant): another tenant of the same client never collides with yours. An empty or blank value is treated as no key",
     },
   },
 } as const;

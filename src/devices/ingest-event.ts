@@ -2,17 +2,19 @@ import { randomBytes } from "node:crypto";
 import { type Ctx, withDb } from "../context.js";
 import { hmacHex, safeEqual, sha256Hex } from "../core/crypto.js";
 import { AppError } from "../core/errors.js";
+import type { DeviceRow } from "../store/repos/devices.js";
 import { devices as repo } from "../store/repos/index.js";
-import { emitEvent } from "../webhooks/index.js";
 import { applyPhoneOutcome } from "./apply-outcome.js";
 import { isBatteryLow, parseHealth, readHealth } from "./health.js";
 import { ingestMms } from "./ingest-mms.js";
 import { recordInbound } from "./messages-port.js";
 import { noteContact } from "./note-contact.js";
-import { deviceStatusPayload } from "./presenters.js";
+import { announceDeviceStatus } from "./announce-status.js";
 
 export interface IngestInput {
   deviceId: string;
+  /** The device row when the transport already read it (the gateway's pre-body gate). */
+  device?: DeviceRow;
   /** The request body exactly as received: the signature covers these bytes. */
   rawBody: string;
   signature: string | undefined;
@@ -56,7 +58,7 @@ export async function ingestEvent({
   const ts = Number(input.timestamp);
   if (!input.timestamp || !Number.isInteger(ts)) throw bad("X-Timestamp: missing or not Unix seconds");
   if (Math.abs(now - ts * 1000) > input.maxSkewMs) throw bad("X-Timestamp: outside the accepted window");
-  const device = await repo.devices.byId(ctx.db, input.deviceId);
+  const device = input.device ?? (await repo.devices.byId(ctx.db, input.deviceId));
   const expected = hmacHex(device?.signing_key ?? UNKNOWN_DEVICE_KEY, input.rawBody + input.timestamp);
   if (!device || !input.signature || !safeEqual(expected, input.signature.toLowerCase())) {
     ctx.log.debug(
@@ -98,14 +100,7 @@ export async function ingestEvent({
       });
       // Announce a battery running low once, when it crosses the line (not on every ping).
       if (!wasLow && isBatteryLow(health)) {
-        await emitEvent({
-          ctx: tx,
-          input: {
-            locationId: device.location_id,
-            event: "device_status",
-            payload: deviceStatusPayload(row, "battery_low", now, input.onlineMs),
-          },
-        });
+        await announceDeviceStatus(tx, row, "battery_low");
       }
       return { event, duplicate: false };
     }

@@ -50,7 +50,7 @@ export async function leaseMessages({
     const sims = simNumbers(device);
     const [taken, leased, peers, threads] = await Promise.all([
       repo.sends.counts(tx.db, device.id, now),
-      repo.queue.leasedBySim(tx.db, device.id, now),
+      repo.queue.leasedBySim(tx.db, device.id),
       repo.devices.listByLocations(tx.db, [device.location_id]),
       repo.threads.forPhones(tx.db, device.location_id, [...new Set(candidates.map((c) => c.phone))]),
     ]);

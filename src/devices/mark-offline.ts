@@ -1,7 +1,6 @@
 import { inTransaction, type Ctx } from "../context.js";
 import { devices as repo } from "../store/repos/index.js";
-import { emitEvent } from "../webhooks/index.js";
-import { deviceStatusPayload } from "./presenters.js";
+import { announceDeviceStatus } from "./announce-status.js";
 
 /**
  * Phones announced online that have not been seen for `onlineMs` (no call, no webhook, no stream
@@ -25,14 +24,7 @@ export async function markOfflinePhones({
       if (!(await repo.devices.setPresence(tx.db, d.id, ["online"], "offline", now))) return;
       n++;
       wake.add(d.location_id);
-      await emitEvent({
-        ctx: tx,
-        input: {
-          locationId: d.location_id,
-          event: "device_status",
-          payload: deviceStatusPayload(d, "offline", now, input.onlineMs),
-        },
-      });
+      await announceDeviceStatus(tx, d, "offline");
     });
   }
   // Contacts whose thread was on this phone waited for it while it was online; the location's other

@@ -1,9 +1,8 @@
 import { inTransaction, type Ctx } from "../context.js";
 import type { DeviceRow } from "../store/repos/devices.js";
 import { devices as repo } from "../store/repos/index.js";
-import { emitEvent } from "../webhooks/index.js";
 import { appVersionFrom } from "./health.js";
-import { deviceStatusPayload } from "./presenters.js";
+import { announceDeviceStatus } from "./announce-status.js";
 
 /**
  * An inbox export after a gap starts this long before the phone was last seen: SMS that arrived just
@@ -52,33 +51,7 @@ export async function noteContact({
     await inTransaction(ctx, async (tx) => {
       if (!(await repo.devices.setPresence(tx.db, device.id, ["offline", "unknown"], "online", now))) return;
       device.presence = "online";
-      await emitEvent({
-        ctx: tx,
-        input: {
-          locationId: device.location_id,
-          event: "device_status",
-          payload: deviceStatusPayload(device, "online", now, onlineMs),
-        },
-      });
+      await announceDeviceStatus(tx, device, "online");
     });
   }
-}
-
-/**
- * A phone registered (or updated) with a Firebase push token: the app is on its default "Auto"
- * channel, opens no event stream and is woken only by its 15-minute poll. Said once, when the token
- * appears, so the owner can switch it to "SSE only" and restart the app.
- */
-export async function announcePushOnly(ctx: Ctx, device: DeviceRow, hadToken: boolean): Promise<void> {
-  if (hadToken || !device.push_token) return;
-  const now = ctx.clock.now();
-  await emitEvent({
-    ctx,
-    input: {
-      locationId: device.location_id,
-      event: "device_status",
-      // Just registered or updated, so seen now: "online" is the phone's own, unlike its reachability.
-      payload: deviceStatusPayload(device, "push_only", now, Number.POSITIVE_INFINITY),
-    },
-  });
 }

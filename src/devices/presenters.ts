@@ -94,12 +94,7 @@ export type DeviceStatus = "online" | "offline" | "battery_low" | "push_only";
  * came back, its battery ran low, or it registered on the push-only channel). `battery` is the last
  * reported level in percent and `charging` whether it was charging; both null before any report.
  */
-export function deviceStatusPayload(
-  d: DeviceRow,
-  status: DeviceStatus,
-  at: number,
-  _onlineMs: number,
-): Record<string, unknown> {
+export function deviceStatusPayload(d: DeviceRow, status: DeviceStatus, at: number): Record<string, unknown> {
   const health = readHealth(d.health);
   return {
     event: "device_status",

@@ -4,7 +4,7 @@ import { AppError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import { devices as repo } from "../store/repos/index.js";
 import type { SimCard } from "./presenters.js";
-import { announcePushOnly } from "./note-contact.js";
+import { announcePushOnly } from "./announce-status.js";
 import { verifyReregistration } from "./tokens.js";
 
 export interface Registration {

@@ -2,7 +2,7 @@ import { inTransaction, type Ctx } from "../context.js";
 import { AppError } from "../core/errors.js";
 import type { DeviceRow } from "../store/repos/devices.js";
 import { devices as repo } from "../store/repos/index.js";
-import { announcePushOnly } from "./note-contact.js";
+import { announcePushOnly } from "./announce-status.js";
 import type { SimCard } from "./presenters.js";
 
 /** PATCH /device: the app reports its push token and SIM cards. Only for the caller's own id. */

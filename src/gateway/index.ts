@@ -103,7 +103,8 @@ function ingestGate(deps: GatewayDeps) {
     if (deviceId === undefined) return;
     if (!isId("device", deviceId)) throw new AppError("unauthorized", "Unknown device");
     try {
-      await getDevice({ ctx: requestCtx(deps, request), input: { deviceId } });
+      // Kept on the request: ingestEvent verifies the signature with this row instead of reading it again.
+      request.device = await getDevice({ ctx: requestCtx(deps, request), input: { deviceId } });
     } catch (e) {
       if ((e as AppError).code === "device_not_found") throw new AppError("unauthorized", "Unknown device");
       throw e;

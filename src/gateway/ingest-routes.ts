@@ -23,6 +23,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: GatewayDeps): Pro
       ctx: requestCtx(deps, request),
       input: {
         deviceId,
+        device: request.device?.id === deviceId ? request.device : undefined,
         rawBody: request.rawBody,
         signature: header("x-signature"),
         timestamp: header("x-timestamp"),

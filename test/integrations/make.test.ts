@@ -326,12 +326,7 @@ forEachDialect("Make custom app, replayed by the harness", (dialect) => {
     });
     const row = await deviceRepos.devices.byId(ctx.db, phone.deviceId);
     assert.ok(row);
-    const payload = deviceStatusPayload(
-      row,
-      "battery_low",
-      clock.now(),
-      s.server.deps.config.deviceOnlineSeconds * 1000,
-    );
+    const payload = deviceStatusPayload(row, "battery_low", clock.now());
     const queued = await emitEvent({ ctx, input: { locationId: loc.id, event: "device_status", payload } });
     assert.equal(queued, 1, "exactly the Make subscription listens to device_status here");
     const sent = JSON.parse(JSON.stringify(payload)) as unknown;

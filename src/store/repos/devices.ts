@@ -308,7 +308,7 @@ export const queue = {
     return Number(r.numUpdatedRows) > 0;
   },
   /** Messages a device holds and has not yet reported sending, per SIM (they count for pacing). */
-  async leasedBySim(db: Db, deviceId: string, _now: number): Promise<Map<number, number>> {
+  async leasedBySim(db: Db, deviceId: string): Promise<Map<number, number>> {
     const rows = await db
       .selectFrom("messages")
       .select(["sim_number", sql<number>`count(*)`.as("n")])

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { type AppDeps, requestCtx } from "../http/deps.js";
 import { getAttachment, MEDIA_PATH } from "../messages/index.js";
+import { documented } from "./openapi/operation.js";
 
 /**
  * GET /media/{attachmentId}?exp=…&sig=…: inbound MMS parts behind the signed, expiring URLs that
@@ -12,6 +13,29 @@ import { getAttachment, MEDIA_PATH } from "../messages/index.js";
 export async function mediaPlugin(app: FastifyInstance, deps: AppDeps): Promise<void> {
   app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>(
     `${MEDIA_PATH}/:id`,
+    {
+      schema: {
+        ...documented({
+          operationId: "getMedia",
+          tag: "Media",
+          summary: "An inbound MMS attachment, by its signed link",
+          description:
+            "The links (with their `exp` and `sig` query parameters) come in `new_message` webhooks and message `attachments`. The signature is the authorisation (no token); links expire after MMS_URL_TTL_SECONDS, and contents are deleted after MMS_RETENTION_DAYS. Types outside an allow-list are served as downloads.",
+          security: [],
+          ok: {
+            description: "The attachment's bytes, with its own Content-Type",
+            mediaType: "application/octet-stream",
+            schema: { type: "string", format: "binary" },
+          },
+          errors: ["invalid_request", "not_found", "internal_error", "storage_unavailable"],
+        }),
+        params: {
+          type: "object",
+          properties: { id: { type: "string", examples: ["att_01jd3k7m9x2b4c6d8f0g1h2j3k"] } },
+          required: ["id"],
+        },
+      },
+    },
     async (request, reply) => {
       const q = request.query;
       const part = await getAttachment({

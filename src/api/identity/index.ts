@@ -2,9 +2,9 @@ import type { FastifyInstance } from "fastify";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
 import { getIdentity } from "../../oauth/index.js";
 import { bearerAuth, principalOf } from "../auth.js";
-import { ERROR } from "../schemas.js";
+import { BEARER_ERRORS, documented } from "../openapi/operation.js";
 import { phonePresence } from "./presence.js";
-import { extendLocations, LOCATION_SCHEMA, presentLocations } from "./presenters.js";
+import { extendLocations, LOCATION_EXAMPLE, LOCATION_SCHEMA, presentLocations } from "./presenters.js";
 
 export { type ApiLocation, extendLocations, type LocationExtender } from "./presenters.js";
 
@@ -16,12 +16,17 @@ export async function identityRoutes(app: FastifyInstance, deps: AppDeps): Promi
     "/me",
     {
       onRequest: bearerAuth(deps),
-      schema: {
-        tags: ["Identity"],
+      schema: documented({
+        operationId: "getMe",
+        tag: "Identity",
         summary: "The signed-in user and the locations this connection may use",
-        security: [{ oauth2: [] }],
-        response: {
-          200: {
+        description:
+          "Any valid access token (no scope needed): Make's and Zapier's connection test. `locations` are only those the user chose when consenting.",
+        scopes: [],
+        rateLimited: true,
+        ok: {
+          description: "The user and the connection's locations",
+          schema: {
             type: "object",
             properties: {
               data: {
@@ -40,10 +45,24 @@ export async function identityRoutes(app: FastifyInstance, deps: AppDeps): Promi
               },
             },
           },
-          401: ERROR,
-          429: ERROR,
+          examples: {
+            me: {
+              summary: "A user with one location",
+              value: {
+                data: {
+                  user: {
+                    id: "usr_01jd3k7m9x2b4c6d8f0g1h2j3k",
+                    email: "owner@example.org",
+                    name: "Ana Owner",
+                  },
+                  locations: [LOCATION_EXAMPLE],
+                },
+              },
+            },
+          },
         },
-      },
+        errors: BEARER_ERRORS,
+      }),
     },
     async (request) => {
       const ctx = requestCtx(deps, request);
@@ -56,17 +75,23 @@ export async function identityRoutes(app: FastifyInstance, deps: AppDeps): Promi
     "/locations",
     {
       onRequest: bearerAuth(deps, "locations:read"),
-      schema: {
-        tags: ["Identity"],
+      schema: documented({
+        operationId: "listLocations",
+        tag: "Identity",
         summary: "The locations this connection may use (for dropdowns)",
-        security: [{ oauth2: ["locations:read"] }],
-        response: {
-          200: { type: "object", properties: { data: { type: "array", items: LOCATION_SCHEMA } } },
-          401: ERROR,
-          403: ERROR,
-          429: ERROR,
+        description:
+          "Each with its phones (`total`, and `online`: seen within DEVICE_ONLINE_SECONDS) and `queued` (outbound messages waiting for a phone).",
+        scopes: ["locations:read"],
+        rateLimited: true,
+        ok: {
+          description: "The locations",
+          schema: { type: "object", properties: { data: { type: "array", items: LOCATION_SCHEMA } } },
+          examples: {
+            one: { summary: "One location with one phone online", value: { data: [LOCATION_EXAMPLE] } },
+          },
         },
-      },
+        errors: ["insufficient_scope", ...BEARER_ERRORS],
+      }),
     },
     async (request) => {
       const ctx = requestCtx(deps, request);

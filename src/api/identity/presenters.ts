@@ -38,7 +38,7 @@ export const LOCATION_SCHEMA = {
   type: "object",
   additionalProperties: true,
   properties: {
-    id: { type: "string", examples: ["loc_01jdx5…"] },
+    id: { type: "string", examples: ["loc_01jd3k7m9x2b4c6d8f0g1h2j3k"] },
     name: { type: "string" },
     time_zone: { type: "string" },
     created_at: { type: "string", format: "date-time" },
@@ -49,4 +49,13 @@ export const LOCATION_SCHEMA = {
     },
     queued: { type: "integer", description: "Outbound messages waiting for a phone" },
   },
+} as const;
+
+export const LOCATION_EXAMPLE = {
+  id: "loc_01jd3k7m9x2b4c6d8f0g1h2j3k",
+  name: "Harbour Bistro",
+  time_zone: "Europe/Lisbon",
+  created_at: "2026-05-01T09:00:00.000Z",
+  phones: { total: 1, online: 1 },
+  queued: 0,
 } as const;

@@ -2,6 +2,7 @@
 export { ERROR } from "../schemas.js";
 
 const NULLABLE_STRING = { type: ["string", "null"] } as const;
+const LOC = "loc_01jd3k7m9x2b4c6d8f0g1h2j3k";
 
 export const MESSAGE = {
   type: "object",
@@ -51,7 +52,11 @@ export const SEND_BODY = {
   required: ["phone", "locationId"],
   properties: {
     phone: { type: "string", maxLength: 32, description: "Recipient in E.164, e.g. +14155552671" },
-    locationId: { type: "string", maxLength: 64 },
+    locationId: {
+      type: "string",
+      maxLength: 64,
+      description: "A location the connection may use (`GET /api/v1/locations`)",
+    },
     message: {
       type: "string",
       description: "Text, at most 1600 characters; optional when attachments are given",
@@ -73,6 +78,7 @@ export const SEND_HEADERS = {
       // Printable ASCII without spaces; surrounding blanks are trimmed, and an empty or blank value counts as
       // no key at all (integrations such as Make send the header empty when the field is left blank).
       pattern: "^[ \\t]*[\\x21-\\x7e]*[ \\t]*$",
+      examples: ["order-1234"],
       description:
         "Retrying with the same key returns the first answer and never sends twice (24 h). Keys belong to the OAuth client and connection (the user's grant): another tenant of the same client never collides with yours. An empty or blank value is treated as no key",
     },
@@ -82,8 +88,8 @@ export const SEND_HEADERS = {
 export const LIST_QUERY = {
   type: "object",
   properties: {
-    locationId: { type: "string", maxLength: 64 },
-    direction: { type: "string", enum: ["outbound", "inbound"] },
+    locationId: { type: "string", maxLength: 64, examples: [LOC] },
+    direction: { type: "string", enum: ["outbound", "inbound"], examples: ["inbound"] },
     status: { type: "string", maxLength: 16 },
     since: { type: "string", maxLength: 40, description: "ISO 8601 time or epoch milliseconds" },
     cursor: { type: "string", maxLength: 64 },
@@ -91,3 +97,46 @@ export const LIST_QUERY = {
   },
   additionalProperties: false,
 } as const;
+
+/** A message as the API answers it, for examples. */
+export const MESSAGE_EXAMPLE = {
+  id: "msg_01jd3k7m9x2b4c6d8f0g1h2j3k",
+  phone: "+14155552671",
+  locationId: LOC,
+  message: "Your table is ready",
+  status: "queued",
+  sent_at: null,
+  segments: 1,
+  encoding: "GSM-7",
+  direction: "outbound",
+  attachments: [],
+  error: null,
+  created_at: "2026-05-21T10:00:00.000Z",
+  updated_at: "2026-05-21T10:00:00.000Z",
+  delivered_at: null,
+  failed_at: null,
+} as const;
+
+export const INBOUND_EXAMPLE = {
+  ...MESSAGE_EXAMPLE,
+  id: "msg_01jd3m2p4r6t8v0w2x4y6z8a0b",
+  message: "Can I book for 4 tonight?",
+  status: "received",
+  direction: "inbound",
+} as const;
+
+export const SEND_EXAMPLES = {
+  sms: {
+    summary: "An SMS",
+    value: { phone: "+14155552671", locationId: LOC, message: "Your table is ready" },
+  },
+  mms: {
+    summary: "An MMS (a picture by URL, with text)",
+    value: {
+      phone: "+14155552671",
+      locationId: LOC,
+      message: "Here is your receipt",
+      attachments: ["https://example.org/receipt.png"],
+    },
+  },
+};

@@ -8,12 +8,28 @@ import {
   type AuthorizeRequest,
   checkAuthorizeRequest,
   createAuthorizationCode,
+  lastLocationChoice,
 } from "../../oauth/index.js";
 import { isSecure } from "../../web/auth.js";
 import { csrfToken, currentSession, verifyCsrf } from "../../web/index.js";
 import { consentPage } from "../../web/pages/consent.js";
 import { issuerOf } from "./metadata.js";
+import { documented } from "../openapi/operation.js";
 import { bodyOf, param, parseQuery } from "./params.js";
+
+/** Documentation only: the query is checked by `checkAuthorizeRequest`, which must see repeated keys. */
+const AUTHORIZE_QUERY = {
+  type: "object",
+  properties: {
+    client_id: { type: "string", examples: ["cli_01jd3k7m9x2b4c6d8f0g1h2j3k"] },
+    redirect_uri: { type: "string", examples: ["https://www.make.com/oauth/cb/app"] },
+    response_type: { type: "string", enum: ["code"], examples: ["code"] },
+    state: { type: "string", examples: ["af0ifjsldkj"] },
+    scope: { type: "string", examples: ["locations:read messages:send"] },
+    code_challenge: { type: "string" },
+    code_challenge_method: { type: "string", enum: ["S256"] },
+  },
+} as const;
 
 /** Every authorization response, code or error, carries `iss` (RFC 9207, finding L13). */
 function redirectTo(
@@ -51,8 +67,17 @@ async function renderConsent(
     appName: o.req.client.name,
     scopes: o.req.scopes,
     locations,
-    // Nothing ticked for the user unless there is only one location: they choose (L4).
-    checked: new Set(o.checked ?? (locations.length === 1 ? locations.map((l) => l.id) : [])),
+    // Nothing ticked for the user unless there is only one location, or they connected this app
+    // before (then their last choice, F23): they choose (L4).
+    checked: new Set(
+      o.checked ??
+        (locations.length === 1
+          ? locations.map((l) => l.id)
+          : await lastLocationChoice({
+              ctx: requestCtx(deps, request),
+              input: { userId: o.session.user.id, clientId: o.req.client.id },
+            })),
+    ),
     csrf: csrfToken(request, reply, deps.secret, isSecure(deps)),
     request: o.raw,
     error: o.error,
@@ -72,13 +97,38 @@ export function registerAuthorizeRoutes(app: FastifyInstance, deps: AppDeps): vo
     "/oauth/authorize",
     {
       schema: {
-        tags: ["OAuth"],
-        summary: "Start the authorization code flow (browser)",
-        description:
-          "Query: client_id, redirect_uri (exactly as registered), response_type=code, state, optional scope, " +
-          "optional code_challenge + code_challenge_method=S256. Signs the user in, asks for consent, then " +
-          "303 to redirect_uri?code=…&state=…&iss=… (or error=access_denied; `iss` per RFC 9207 on both).",
+        ...documented({
+          operationId: "authorize",
+          tag: "OAuth",
+          summary: "Start the authorization code flow (browser)",
+          description:
+            "Open it in the user's browser. Query: `client_id`, `redirect_uri` (exactly as registered), `response_type=code`, `state`, optional `scope` (space-separated; none means every scope the client may have), optional `code_challenge` + `code_challenge_method=S256`. Signs the user in, asks for consent and the locations the app may use, then 303 to `redirect_uri?code=…&state=…&iss=…` (or `error=access_denied`, `invalid_scope`, … with `iss`, RFC 9207). A request whose client or redirect URI cannot be trusted gets an error page instead of a redirect.",
+          security: [],
+          shape: "html",
+          ok: {
+            description: "The consent page (the user is signed in)",
+            mediaType: "text/html",
+            schema: { type: "string" },
+          },
+          also: {
+            303: {
+              type: "null",
+              description:
+                "To the sign-in page (and back), or to `redirect_uri` with `code`, `state` and `iss` (or `error`)",
+              headers: { location: { type: "string", description: "Where the browser goes next" } },
+            },
+          },
+          errors: [
+            "invalid_request",
+            "forbidden",
+            "client_not_found",
+            "internal_error",
+            "storage_unavailable",
+          ],
+        }),
+        querystring: AUTHORIZE_QUERY,
       },
+      validatorCompiler: () => () => true,
     },
     async (request, reply) => {
       const ctx = requestCtx(deps, request);

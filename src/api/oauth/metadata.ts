@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { AppDeps } from "../../http/deps.js";
 import { SCOPES } from "../../oauth/index.js";
+import { documented } from "../openapi/operation.js";
 
 /** The issuer identifier: PUBLIC_URL's origin (metadata `issuer`, RFC 9207 `iss`). */
 export function issuerOf(deps: AppDeps): string {
@@ -11,7 +12,33 @@ export function issuerOf(deps: AppDeps): string {
 export function registerMetadataRoute(app: FastifyInstance, deps: AppDeps): void {
   app.get(
     "/.well-known/oauth-authorization-server",
-    { schema: { tags: ["OAuth"], summary: "Authorization server metadata (RFC 8414)" } },
+    {
+      schema: documented({
+        operationId: "authorizationServerMetadata",
+        tag: "OAuth",
+        summary: "Authorization server metadata (RFC 8414)",
+        description: "Endpoints, grant types, PKCE methods and scopes; the issuer is PUBLIC_URL's origin.",
+        security: [],
+        shape: "oauth",
+        ok: {
+          description: "The metadata",
+          schema: { type: "object", additionalProperties: true, properties: { issuer: { type: "string" } } },
+          examples: {
+            metadata: {
+              summary: "The start of the document",
+              value: {
+                issuer: "https://sms.example.org",
+                authorization_endpoint: "https://sms.example.org/oauth/authorize",
+                token_endpoint: "https://sms.example.org/oauth/token",
+                code_challenge_methods_supported: ["S256"],
+                scopes_supported: ["locations:read", "messages:send", "messages:read", "webhooks:write"],
+              },
+            },
+          },
+        },
+        errors: ["invalid_request", "server_error"],
+      }),
+    },
     async () => {
       const issuer = issuerOf(deps);
       const methods = ["client_secret_basic", "client_secret_post"];

@@ -12,21 +12,21 @@ import {
   unsubscribe,
 } from "../../webhooks/index.js";
 import { bearerAuth, principalOf, rateLimitLocation, requireLocation } from "../auth.js";
+import { BEARER_ERRORS, BODY_ERRORS, documented, withExamples } from "../openapi/operation.js";
 import {
   DELIVERIES_QUERY,
   DELIVERY,
-  ERROR,
+  DELIVERY_EXAMPLE,
   ID_PARAMS,
   REPLAY_BODY,
   SUBSCRIBE_BODY,
+  SUBSCRIBE_EXAMPLES,
   SUBSCRIBED,
+  SUBSCRIBED_EXAMPLE,
   SUBSCRIPTION,
+  SUBSCRIPTION_EXAMPLE,
   UNSUBSCRIBE_BODY,
 } from "./schemas.js";
-
-const TAGS = ["Webhooks"];
-const SECURITY = [{ oauth2: ["webhooks:write"] }];
-const ERRORS = { 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR };
 
 /** Subscriptions (the seed's subscribe/unsubscribe plus list, get, delete), delivery log and replay. */
 export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -40,13 +40,29 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
     {
       onRequest: auth,
       schema: {
-        tags: TAGS,
-        summary: "Subscribe a URL to a location's events (idempotent per client, location, event, URL)",
-        description:
-          "`new_message` carries inbound message text: it also needs the `messages:read` scope (403 `insufficient_scope`). Deliveries are POSTs signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with the returned `secret`. Only 2xx counts; retries for about three days; `410 Gone` removes the subscription.",
-        security: SECURITY,
-        body: SUBSCRIBE_BODY,
-        response: { 200: SUBSCRIBED, ...ERRORS },
+        ...documented({
+          operationId: "subscribeWebhook",
+          tag: "Webhooks",
+          summary: "Subscribe a URL to a location's events",
+          description:
+            "Idempotent per client, location, event and URL: subscribing again returns the same id. `new_message` carries inbound message text, so it also needs the `messages:read` scope (403 `insufficient_scope`). Deliveries are POSTs signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with the returned `secret`. Only 2xx counts; retries for about three days; `410 Gone` removes the subscription.",
+          scopes: ["webhooks:write"],
+          rateLimited: true,
+          ok: {
+            description: "The subscription, with its signing secret (shown only here)",
+            schema: SUBSCRIBED,
+            examples: { created: { summary: "A new_message subscription", value: SUBSCRIBED_EXAMPLE } },
+          },
+          errors: [
+            ...BODY_ERRORS,
+            "invalid_event",
+            "invalid_target_url",
+            "insufficient_scope",
+            "location_not_found",
+            ...BEARER_ERRORS,
+          ],
+        }),
+        body: withExamples(SUBSCRIBE_BODY, SUBSCRIBE_EXAMPLES),
       },
     },
     async (request) => {
@@ -73,14 +89,30 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
     {
       onRequest: auth,
       schema: {
-        tags: TAGS,
-        summary: "Unsubscribe (idempotent: one already gone still answers success)",
-        security: SECURITY,
-        body: UNSUBSCRIBE_BODY,
-        response: {
-          200: { type: "object", properties: { success: { type: "boolean" }, removed: { type: "integer" } } },
-          ...ERRORS,
-        },
+        ...documented({
+          operationId: "unsubscribeWebhook",
+          tag: "Webhooks",
+          summary: "Unsubscribe by id or target URL",
+          description:
+            "Idempotent: a subscription already gone still answers `success: true` (`removed: 0`). Give `webhookId` or `targetUrl` (both: the id wins).",
+          scopes: ["webhooks:write"],
+          rateLimited: true,
+          ok: {
+            description: "Done; `removed` counts the subscriptions removed by this call",
+            schema: {
+              type: "object",
+              properties: { success: { type: "boolean" }, removed: { type: "integer" } },
+            },
+            examples: { removed: { summary: "One removed", value: { success: true, removed: 1 } } },
+          },
+          errors: [...BODY_ERRORS, "insufficient_scope", "location_not_found", ...BEARER_ERRORS],
+        }),
+        body: withExamples(UNSUBSCRIBE_BODY, {
+          byId: {
+            summary: "By the id subscribe returned",
+            value: { webhookId: SUBSCRIPTION_EXAMPLE.id, locationId: SUBSCRIPTION_EXAMPLE.locationId },
+          },
+        }),
       },
     },
     async (request) => {
@@ -111,13 +143,24 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
     {
       onRequest: auth,
       schema: {
-        tags: TAGS,
-        summary: "This connection's subscriptions (optionally of one location)",
-        security: SECURITY,
-        querystring: { type: "object", properties: { locationId: { type: "string", maxLength: 64 } } },
-        response: {
-          200: { type: "object", properties: { data: { type: "array", items: SUBSCRIPTION } } },
-          ...ERRORS,
+        ...documented({
+          operationId: "listWebhooks",
+          tag: "Webhooks",
+          summary: "This connection's subscriptions (optionally of one location)",
+          scopes: ["webhooks:write"],
+          rateLimited: true,
+          ok: {
+            description: "The subscriptions",
+            schema: { type: "object", properties: { data: { type: "array", items: SUBSCRIPTION } } },
+            examples: { one: { summary: "One subscription", value: { data: [SUBSCRIPTION_EXAMPLE] } } },
+          },
+          errors: ["invalid_request", "insufficient_scope", "location_not_found", ...BEARER_ERRORS],
+        }),
+        querystring: {
+          type: "object",
+          properties: {
+            locationId: { type: "string", maxLength: 64, examples: [SUBSCRIPTION_EXAMPLE.locationId] },
+          },
         },
       },
     },
@@ -136,11 +179,21 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
     {
       onRequest: auth,
       schema: {
-        tags: TAGS,
-        summary: "One subscription",
-        security: SECURITY,
+        ...documented({
+          operationId: "getWebhook",
+          tag: "Webhooks",
+          summary: "One subscription",
+          description: "404 `webhook_not_found` once it is removed (n8n's `checkExists`).",
+          scopes: ["webhooks:write"],
+          rateLimited: true,
+          ok: {
+            description: "The subscription (without its secret)",
+            schema: SUBSCRIPTION,
+            examples: { active: { summary: "An active subscription", value: SUBSCRIPTION_EXAMPLE } },
+          },
+          errors: ["invalid_request", "insufficient_scope", "webhook_not_found", ...BEARER_ERRORS],
+        }),
         params: ID_PARAMS,
-        response: { 200: SUBSCRIPTION, ...ERRORS },
       },
     },
     async (request) =>
@@ -155,11 +208,21 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
     {
       onRequest: auth,
       schema: {
-        tags: TAGS,
-        summary: "Remove a subscription (what it still had queued is not sent)",
-        security: SECURITY,
+        ...documented({
+          operationId: "deleteWebhook",
+          tag: "Webhooks",
+          summary: "Remove a subscription",
+          description: "What it still had queued is not sent.",
+          scopes: ["webhooks:write"],
+          rateLimited: true,
+          ok: {
+            description: "Removed",
+            schema: { type: "object", properties: { success: { type: "boolean" } } },
+            examples: { removed: { summary: "Removed", value: { success: true } } },
+          },
+          errors: ["invalid_request", "insufficient_scope", "webhook_not_found", ...BEARER_ERRORS],
+        }),
         params: ID_PARAMS,
-        response: { 200: { type: "object", properties: { success: { type: "boolean" } } }, ...ERRORS },
       },
     },
     async (request) => {
@@ -176,21 +239,31 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
     {
       onRequest: auth,
       schema: {
-        tags: TAGS,
-        summary: "Delivery log, newest first: each event with its attempts (status, duration, error)",
-        security: SECURITY,
-        params: ID_PARAMS,
-        querystring: DELIVERIES_QUERY,
-        response: {
-          200: {
-            type: "object",
-            properties: {
-              data: { type: "array", items: DELIVERY },
-              next_cursor: { type: ["string", "null"] },
+        ...documented({
+          operationId: "listWebhookDeliveries",
+          tag: "Webhooks",
+          summary: "Delivery log, newest first",
+          description:
+            "Each event with its attempts (status code, duration, error, the start of the receiver's answer). Pages: pass `next_cursor` back as `cursor`.",
+          scopes: ["webhooks:write"],
+          rateLimited: true,
+          ok: {
+            description: "A page of deliveries",
+            schema: {
+              type: "object",
+              properties: {
+                data: { type: "array", items: DELIVERY },
+                next_cursor: { type: ["string", "null"] },
+              },
+            },
+            examples: {
+              one: { summary: "One delivered event", value: { data: [DELIVERY_EXAMPLE], next_cursor: null } },
             },
           },
-          ...ERRORS,
-        },
+          errors: ["invalid_request", "insufficient_scope", "webhook_not_found", ...BEARER_ERRORS],
+        }),
+        params: ID_PARAMS,
+        querystring: DELIVERIES_QUERY,
       },
     },
     async (request) => {
@@ -213,22 +286,37 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
     {
       onRequest: auth,
       schema: {
-        tags: TAGS,
-        summary: "Send again what did not get through since a time; enables a disabled endpoint",
-        security: SECURITY,
-        params: ID_PARAMS,
-        body: REPLAY_BODY,
-        response: {
-          200: {
-            type: "object",
-            properties: {
-              success: { type: "boolean" },
-              requeued: { type: "integer" },
-              webhook: SUBSCRIPTION,
+        ...documented({
+          operationId: "replayWebhook",
+          tag: "Webhooks",
+          summary: "Send again what did not get through since a time",
+          description:
+            "Requeues the subscription's failed (and, with `includeDelivered`, delivered) deliveries created since `since`, and enables a disabled endpoint.",
+          scopes: ["webhooks:write"],
+          rateLimited: true,
+          ok: {
+            description: "Requeued",
+            schema: {
+              type: "object",
+              properties: {
+                success: { type: "boolean" },
+                requeued: { type: "integer" },
+                webhook: SUBSCRIPTION,
+              },
+            },
+            examples: {
+              requeued: {
+                summary: "Three deliveries requeued",
+                value: { success: true, requeued: 3, webhook: SUBSCRIPTION_EXAMPLE },
+              },
             },
           },
-          ...ERRORS,
-        },
+          errors: [...BODY_ERRORS, "insufficient_scope", "webhook_not_found", ...BEARER_ERRORS],
+        }),
+        params: ID_PARAMS,
+        body: withExamples(REPLAY_BODY, {
+          failed: { summary: "What failed since a time", value: { since: "2026-05-21T10:00:00.000Z" } },
+        }),
       },
     },
     async (request) => {

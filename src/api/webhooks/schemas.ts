@@ -54,7 +54,7 @@ export const SUBSCRIBE_BODY = {
   properties: {
     targetUrl: { type: "string", minLength: 1, examples: ["https://hook.eu1.make.com/your-webhook-url"] },
     event: EVENT,
-    locationId: { type: "string", minLength: 1, maxLength: 64, examples: ["loc_abc123"] },
+    locationId: { type: "string", minLength: 1, maxLength: 64, examples: ["loc_01jd3k7m9x2b4c6d8f0g1h2j3k"] },
   },
   required: ["targetUrl", "event", "locationId"],
 } as const;
@@ -63,7 +63,7 @@ export const UNSUBSCRIBE_BODY = {
   type: "object",
   properties: {
     targetUrl: { type: "string" },
-    webhookId: { type: "string", maxLength: 64, examples: ["wh_xyz789"] },
+    webhookId: { type: "string", maxLength: 64, examples: ["wh_01jd3k7m9x2b4c6d8f0g1h2j3k"] },
     locationId: { type: "string", minLength: 1, maxLength: 64 },
   },
   required: ["locationId"],
@@ -125,4 +125,75 @@ export const DELIVERIES_QUERY = {
     limit: { type: "integer", minimum: 1, maximum: 200 },
     status: { type: "string", enum: ["pending", "delivered", "failed"] },
   },
+} as const;
+
+const AT = "2026-05-21T10:00:00.000Z";
+
+export const SUBSCRIPTION_EXAMPLE = {
+  id: "wh_01jd3k7m9x2b4c6d8f0g1h2j3k",
+  webhook_id: "wh_01jd3k7m9x2b4c6d8f0g1h2j3k",
+  targetUrl: "https://hook.eu1.make.com/your-webhook-url",
+  event: "new_message",
+  locationId: "loc_01jd3k7m9x2b4c6d8f0g1h2j3k",
+  status: "active",
+  status_reason: null,
+  failing_since: null,
+  disabled_at: null,
+  created_at: AT,
+  updated_at: AT,
+} as const;
+
+export const SUBSCRIBED_EXAMPLE = {
+  ...SUBSCRIPTION_EXAMPLE,
+  secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+} as const;
+
+export const SUBSCRIBE_EXAMPLES = {
+  newMessage: {
+    summary: "Inbound SMS/MMS of a location",
+    value: {
+      targetUrl: SUBSCRIPTION_EXAMPLE.targetUrl,
+      event: "new_message",
+      locationId: SUBSCRIPTION_EXAMPLE.locationId,
+    },
+  },
+  deviceStatus: {
+    summary: "A location's phones going offline, online, low on battery",
+    value: {
+      targetUrl: SUBSCRIPTION_EXAMPLE.targetUrl,
+      event: "device_status",
+      locationId: SUBSCRIPTION_EXAMPLE.locationId,
+    },
+  },
+};
+
+export const DELIVERY_EXAMPLE = {
+  id: "whd_01jd3k7m9x2b4c6d8f0g1h2j3k",
+  event: "new_message",
+  status: "delivered",
+  attempts: 1,
+  next_attempt_at: null,
+  last_status_code: 200,
+  last_error: null,
+  created_at: AT,
+  delivered_at: "2026-05-21T10:00:00.184Z",
+  payload: {
+    event: "new_message",
+    id: "msg_01jd3m2p4r6t8v0w2x4y6z8a0b",
+    phone_number: "+14155552671",
+    locationId: SUBSCRIPTION_EXAMPLE.locationId,
+    message: "Can I book for 4 tonight?",
+    created_at: AT,
+    attachments: [],
+  },
+  attempt_log: [
+    {
+      attempt: 1,
+      started_at: "2026-05-21T10:00:00.050Z",
+      duration_ms: 134,
+      status_code: 200,
+      error: null,
+      response_body: "ok",
+    },
+  ],
 } as const;

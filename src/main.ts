@@ -5,10 +5,11 @@ import { buildApp } from "./app.js";
 import type { Config } from "./config/index.js";
 import type { Ctx } from "./context.js";
 import { type Clock, systemClock } from "./core/clock.js";
-import { type Logger, REDACT_PATHS } from "./core/logger.js";
+import type { Logger } from "./core/logger.js";
 import { lanAddresses, phoneApiUrl } from "./devices/reachability.js";
 import type { AppDeps } from "./http/deps.js";
 import { type BackgroundJob, buildJobs } from "./jobs/index.js";
+import { createLogger } from "./observability/log.js";
 import { createMetrics } from "./observability/metrics.js";
 import { retireStoredSecret } from "./devices/tokens.js";
 import {
@@ -41,10 +42,7 @@ export interface StartOptions {
 
 /** Open storage, migrate, build the HTTP app(s) and jobs for the configured role, and listen. */
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
-  const log: Logger =
-    opts.logger === false
-      ? pino({ level: "silent" })
-      : pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: "[redacted]" } });
+  const log: Logger = opts.logger === false ? pino({ level: "silent" }) : createLogger(config.logLevel);
   const warn = (msg: string, detail: Record<string, unknown>) => log.warn(detail, msg);
   const store: Store =
     opts.store ?? (await openStore(config, (e) => log.error({ err: e }, "database connection error"), warn));
@@ -68,11 +66,19 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let dispatch: FastifyInstance | undefined;
   let url: string | undefined;
   if (config.role !== "worker") {
-    app = await buildApp(deps, { logger: opts.logger !== false });
-    url = await app.listen({ port: config.port, host: config.host });
-    if (config.dispatchPort) {
-      dispatch = await buildApp(deps, { surface: "dispatch", logger: opts.logger !== false });
-      await dispatch.listen({ port: config.dispatchPort, host: config.host });
+    try {
+      app = await buildApp(deps, { logger: opts.logger !== false });
+      url = await app.listen({ port: config.port, host: config.host });
+      if (config.dispatchPort) {
+        dispatch = await buildApp(deps, { surface: "dispatch", logger: opts.logger !== false });
+        await dispatch.listen({ port: config.dispatchPort, host: config.host });
+      }
+    } catch (err) {
+      // Port in use and the like: let go of the database and any listener already open, so the
+      // caller can report the cause and the process can end (an open pool would keep it alive).
+      await Promise.allSettled([app?.close(), dispatch?.close()]);
+      await store.close().catch(() => undefined);
+      throw err;
     }
     await recordEndpoint(config, ctxForSecret, url);
   }

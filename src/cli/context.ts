@@ -3,6 +3,7 @@ import type { Config } from "../config/index.js";
 import type { Ctx } from "../context.js";
 import { systemClock } from "../core/clock.js";
 import { migrate, openStore, type Store } from "../store/index.js";
+import { prepareDataDir } from "./prepare-data-dir.js";
 
 /** Open storage (migrated) for a one-shot command, run `fn`, close. */
 export async function withCommandCtx<T>(
@@ -10,7 +11,7 @@ export async function withCommandCtx<T>(
   fn: (ctx: Ctx, store: Store) => Promise<T>,
 ): Promise<T> {
   const log = pino({ level: "warn" });
-  const store = await openStore(config);
+  const store = await openCommandStore(config);
   try {
     await migrate(store);
     return await fn({ store, db: store.db, clock: systemClock, log }, store);
@@ -19,7 +20,8 @@ export async function withCommandCtx<T>(
   }
 }
 
-/** Print a result: JSON with --json, else the human text. */
-export function output(json: boolean, value: unknown, human: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
+/** The configured store, DATA_DIR checked first so that a bad one is a sentence, not a stack. */
+export async function openCommandStore(config: Config): Promise<Store> {
+  if (!config.databaseUrl) prepareDataDir(config.dataDir);
+  return openStore(config);
 }

@@ -1,106 +1,143 @@
-import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "../config/index.js";
-import { isAppError } from "../core/errors.js";
-import { startServer } from "../main.js";
 import { accountCommands } from "./accounts.js";
 import { clientCommands } from "./clients.js";
 import type { CommandSpec } from "./commands.js";
 import { deviceCommands } from "./devices.js";
-
-const serve: CommandSpec = {
-  path: ["serve"],
-  summary: "Run the gateway (the default command)",
-  usage: "mycrmsim serve [--role all|api|worker] [--port N] [--host H]",
-  options: { role: { type: "string" }, port: { type: "string" }, host: { type: "string" } },
-  async run({ config }) {
-    const server = await startServer(config);
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      server.deps.config.logLevel !== "silent" && process.stderr.write(`received ${signal}, shutting down\n`);
-      const timer = setTimeout(() => {
-        process.stderr.write("shutdown timed out; exiting\n");
-        process.exit(1);
-      }, config.shutdownTimeoutMs);
-      timer.unref();
-      server.close().then(
-        () => process.exit(0),
-        (e) => {
-          process.stderr.write(`shutdown failed: ${(e as Error).message}\n`);
-          process.exit(1);
-        },
-      );
-    };
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
-  },
-};
+import { explainFailure } from "./explain-failure.js";
+import { findCommand, isUsageError, parseOptions } from "./parse-args.js";
+import { serve } from "./serve.js";
 
 /** Every command; domains add theirs to this list. */
 export const COMMANDS: CommandSpec[] = [serve, ...accountCommands, ...clientCommands, ...deviceCommands];
 
 function help(): string {
   const lines = COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`);
-  return `myCRMSIM: a self-hosted SMS gateway\n\nUsage:\n${lines.join("\n")}\n\nEvery command takes --json for machine-readable output. Configuration comes from the environment (see README).\n`;
+  return [
+    "myCRMSIM: a self-hosted SMS gateway",
+    "",
+    "Usage:",
+    ...lines,
+    "",
+    "`mycrmsim <command> --help` describes one command. Every command takes --json: it then prints",
+    '{"ok":true,"data":…} or {"ok":false,"error":{"code":…,"message":…}} on stdout. Exit status: 0 done,',
+    "1 failed, 2 mistyped command. Configuration comes from the environment and CONFIG_FILE (see README).",
+    "",
+  ].join("\n");
 }
 
+function commandHelp(c: CommandSpec): string {
+  const flags = Object.entries(c.options).map(
+    ([name, o]) =>
+      `  --${name}${o.type === "string" ? " VALUE" : ""}${o.required ? "  (required)" : ""}${o.multiple ? "  (repeatable)" : ""}`,
+  );
+  return [
+    `${c.summary}`,
+    "",
+    `usage: ${c.usage}`,
+    ...(flags.length ? ["", ...flags] : []),
+    "  --json",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Run one command. Returns the exit status, or -1 when a server now runs (the process stays up until
+ * a signal). Failures are one line on stderr (with --json: the envelope on stdout); the stack only at
+ * LOG_LEVEL=debug or trace.
+ */
 export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h") || argv[0] === "help") {
-    process.stdout.write(help());
+  const json = argv.includes("--json");
+  const args = argv.filter((a) => a !== "--json");
+  if (args.length === 0) {
+    // Not `serve`: a bare command once started a second server on the same data without a word (F16).
+    process.stderr.write(`${help()}\nNo command given; to run the gateway: mycrmsim serve\n`);
+    return 2;
+  }
+  if (args[0] === "help" || args[0] === "--help" || args[0] === "-h") {
+    const topic =
+      args.length > 1 ? COMMANDS.find((c) => c.path.join(" ") === args.slice(1).join(" ")) : undefined;
+    process.stdout.write(topic ? commandHelp(topic) : help());
     return 0;
   }
-  const words = argv.filter((a) => !a.startsWith("-"));
-  const command =
-    COMMANDS.filter((c) => c.path.every((p, i) => words[i] === p)).sort(
-      (a, b) => b.path.length - a.path.length,
-    )[0] ?? (words.length === 0 ? serve : undefined);
-  if (!command) {
-    process.stderr.write(`unknown command: ${words.join(" ")}\n\n${help()}`);
-    return 2;
-  }
-  const json = argv.includes("--json");
-  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  let command: CommandSpec | undefined;
+  let config: Config | undefined;
   try {
-    parsed = parseArgs({
-      args: argv,
-      options: { ...command.options, json: { type: "boolean" } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\nusage: ${command.usage}\n`);
-    return 2;
-  }
-  const overrides: Record<string, string | undefined> = {};
-  if (typeof parsed.values.role === "string") overrides.ROLE = parsed.values.role;
-  if (typeof parsed.values.port === "string" && command === serve) overrides.PORT = parsed.values.port;
-  if (typeof parsed.values.host === "string" && command === serve) overrides.HOST = parsed.values.host;
-  let config: Config;
-  try {
+    command = findCommand(args, COMMANDS);
+    if (args.includes("--help") || args.includes("-h")) {
+      process.stdout.write(commandHelp(command));
+      return 0;
+    }
+    const values = parseOptions(command, args);
+    const overrides: Record<string, string | undefined> = {};
+    if (command === serve) {
+      overrides.ROLE = values.role as string | undefined;
+      overrides.PORT = values.port as string | undefined;
+      overrides.HOST = values.host as string | undefined;
+    }
     config = loadConfig(env, overrides);
+    const result = await command.run({ config, values, json, env });
+    if (result?.keepAlive) return -1;
+    // No result: the command printed its own output as it went (the simulator's event lines).
+    if (result && json) print({ ok: true, data: result.data ?? null });
+    else if (result?.human !== undefined) process.stdout.write(`${result.human}\n`);
+    return 0;
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    throw e;
+    return fail(e, { json, command, config, env });
   }
-  try {
-    await command.run({
-      config,
-      values: parsed.values,
-      json,
-      positionals: parsed.positionals.slice(command.path.length),
-    });
-    return command === serve ? -1 : 0;
-  } catch (e) {
-    if (isAppError(e) && e.status < 500) {
-      if (json) process.stdout.write(`${JSON.stringify({ error: e.code, message: e.message })}\n`);
-      else process.stderr.write(`error: ${e.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`error: ${(e as Error).stack ?? String(e)}\n`);
-    return 1;
+}
+
+function fail(
+  e: unknown,
+  at: { json: boolean; command?: CommandSpec; config?: Config; env: Record<string, string | undefined> },
+): number {
+  const level = at.config?.logLevel ?? at.env.LOG_LEVEL;
+  const debug = level === "debug" || level === "trace";
+  const usage = isUsageError(e);
+  let code: string;
+  let message: string;
+  if (e instanceof ConfigError) {
+    code = "validation_failed";
+    message = e.message;
+  } else {
+    const known = explainFailure(e, at.config);
+    code = known?.code ?? "internal_error";
+    message = known ? flagNames(known.message, at.command) : `${(e as Error)?.message ?? String(e)}`;
+    if (!known && !debug) message += " (LOG_LEVEL=debug shows where)";
   }
+  if (at.json) {
+    print({ ok: false, error: { code, message } });
+  } else {
+    const hint =
+      usage && at.command
+        ? `\nusage: ${at.command.usage}`
+        : usage
+          ? "\n`mycrmsim --help` lists every command"
+          : "";
+    process.stderr.write(`error: ${message}${hint}\n`);
+  }
+  if (debug && e instanceof Error && e.stack) process.stderr.write(`${causeChain(e)}\n`);
+  return usage ? 2 : 1;
+}
+
+/**
+ * The domain names fields as the API does (`time_zone: …`); here the user typed `--time-zone`, so the
+ * message says that. Sentences read as sentences ("No location x" becomes "no location x").
+ */
+function flagNames(message: string, command?: CommandSpec): string {
+  const m = /^([a-z][a-z_]*): /.exec(message);
+  const flag = m?.[1]?.replace(/_/g, "-");
+  if (m && flag && command && flag in command.options) message = `--${flag}: ${message.slice(m[0].length)}`;
+  return /^[A-Z][a-z]/.test(message) ? `${message[0]?.toLowerCase()}${message.slice(1)}` : message;
+}
+
+function causeChain(e: Error): string {
+  const out: string[] = [e.stack ?? String(e)];
+  for (let cur = e.cause, depth = 0; cur instanceof Error && depth < 3; cur = cur.cause, depth++) {
+    out.push(`caused by: ${cur.stack ?? String(cur)}`);
+  }
+  return out.join("\n");
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
+import { closest } from "./suggest.js";
 
 /**
  * Configuration is parsed once at start-up, from the environment and optionally a JSON file
@@ -23,7 +24,14 @@ export interface Config {
   dispatchPort: number | undefined;
   /** Development only: webhooks may target http and loopback/private addresses. */
   allowPrivateUrls: boolean;
+  /**
+   * Several `serve` processes on one SQLite DATA_DIR (same machine; each must set it). Off: a second
+   * server there refuses to start, since it is nearly always a mistake (see src/cli/lock-data-dir.ts).
+   */
+  allowSharedDataDir: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** ACCESS_LOG: an `info` line per answer (`all`), only for status 400 and above (`errors`), or none. */
+  accessLog: "all" | "errors" | "off";
   /** What this process runs: HTTP, background workers, or both. */
   role: "all" | "api" | "worker";
   /** Secret for CSRF tokens and cookie signing. Unset: generated once and kept in the database. */
@@ -141,7 +149,19 @@ export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config
       problems.push(`CONFIG_FILE ${env.CONFIG_FILE}: ${(e as Error).message}`);
     }
   }
-  const src: Source = { ...file, ...stripEmpty(env), ...stripEmpty(overrides) };
+  // Every name the parser below reads is recorded, so a CONFIG_FILE key it never read is a typo or a
+  // setting this version does not have (F13): reported, not silently ignored. Recording the reads
+  // (instead of keeping a second list of names) cannot drift from the variables actually parsed.
+  const read = new Set<string>(["CONFIG_FILE"]);
+  const src: Source = new Proxy<Source>(
+    { ...file, ...stripEmpty(env), ...stripEmpty(overrides) },
+    {
+      get(target, name) {
+        if (typeof name === "string") read.add(name);
+        return Reflect.get(target, name);
+      },
+    },
+  );
 
   const int = (name: string, def: number | undefined, min: number, max: number): number | undefined => {
     const raw = src[name];
@@ -218,7 +238,9 @@ export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config
     dispatchUrl: url("DISPATCH_URL", publicUrl, ["http:", "https:"]),
     dispatchPort,
     allowPrivateUrls: bool("ALLOW_PRIVATE_URLS", false),
+    allowSharedDataDir: bool("ALLOW_SHARED_DATA_DIR", false),
     logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    accessLog: oneOf("ACCESS_LOG", ["all", "errors", "off"] as const, "all"),
     role: oneOf("ROLE", ROLES, "all"),
     secretKey,
     ...trustProxy(src.TRUST_PROXY, problems),
@@ -252,6 +274,13 @@ export function loadConfig(env: Source, overrides: Partial<Source> = {}): Config
     mmsRetentionDays: int("MMS_RETENTION_DAYS", 30, 1, 3650) ?? 30,
     mmsUrlTtlSeconds: int("MMS_URL_TTL_SECONDS", 7 * 86_400, 1, 365 * 86_400) ?? 7 * 86_400,
   };
+  for (const key of Object.keys(file)) {
+    if (read.has(key)) continue;
+    const hint = closest(key, [...read]);
+    problems.push(
+      `CONFIG_FILE ${env.CONFIG_FILE}: unknown key ${JSON.stringify(key)}${hint ? ` (did you mean ${hint}?)` : ""}`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -53,7 +53,7 @@ forEachDialect("devices pair prints the running server's phone URL", (dialect) =
     servers.push(s);
     const loc = await locationIn(s.db);
     const out = await pair(s.db, loc, SHELL, true);
-    const j = JSON.parse(out) as {
+    const j = (JSON.parse(out) as { data: unknown }).data as {
       serverUrl: string;
       serverUrlFrom: string;
       code: string;
@@ -102,7 +102,9 @@ forEachDialect("devices pair prints the running server's phone URL", (dialect) =
     const db = await makeTestStore(dialect);
     stores.push(db);
     const loc = await locationIn(db);
-    const j = JSON.parse(await pair(db, loc, SHELL, true)) as { serverUrl: string; serverUrlFrom: string };
+    const j = (
+      JSON.parse(await pair(db, loc, SHELL, true)) as { data: { serverUrl: string; serverUrlFrom: string } }
+    ).data;
     assert.equal(j.serverUrl, "http://127.0.0.1:3999/api/mobile/v1");
     assert.equal(j.serverUrlFrom, "cli-config");
     const text = await pair(db, loc, SHELL);

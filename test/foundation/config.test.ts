@@ -71,6 +71,34 @@ describe("configuration", () => {
     assert.equal(c.logLevel, "error");
   });
 
+  it("a config file key this version does not read is a problem, with the likely name (F13)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cfg-"));
+    const file = join(dir, "config.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ LOGLEVEL: "debug", public_url: "https://x.test", WIDGETS: 3, PORT: 4000 }),
+    );
+    try {
+      loadConfig({ CONFIG_FILE: file });
+      assert.fail("expected ConfigError");
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      assert.deepEqual(e.problems, [
+        `CONFIG_FILE ${file}: unknown key "LOGLEVEL" (did you mean LOG_LEVEL?)`,
+        `CONFIG_FILE ${file}: unknown key "public_url" (did you mean PUBLIC_URL?)`,
+        `CONFIG_FILE ${file}: unknown key "WIDGETS"`,
+      ]);
+    }
+    // Every documented variable is accepted in the file.
+    writeFileSync(
+      file,
+      JSON.stringify({ ALLOW_SHARED_DATA_DIR: true, WEBHOOK_RETRY_SCHEDULE: "5s", METRICS_TOKEN: "t" }),
+    );
+    const c = loadConfig({ CONFIG_FILE: file });
+    assert.equal(c.allowSharedDataDir, true);
+    assert.equal(loadConfig({}).allowSharedDataDir, false);
+  });
+
   it("the program prints every problem and exits 1 on bad config", () => {
     const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "serve"], {
       env: { ...process.env, PORT: "70000", ROLE: "boss", PUBLIC_URL: "ftp://x" },

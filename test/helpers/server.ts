@@ -85,7 +85,15 @@ process.on("exit", () => {
 export async function spawnServer(env: Record<string, string>, args: string[] = []): Promise<ChildServer> {
   const proc = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", ...args], {
     // LOG_LEVEL stays info: the "myCRMSIM started" line is how we learn the port.
-    env: { ...process.env, PORT: "0", ALLOW_PRIVATE_URLS: "true", ...env, LOG_LEVEL: "info" },
+    // ALLOW_SHARED_DATA_DIR: several suites run two servers on one SQLite file on purpose.
+    env: {
+      ...process.env,
+      PORT: "0",
+      ALLOW_PRIVATE_URLS: "true",
+      ALLOW_SHARED_DATA_DIR: "true",
+      ...env,
+      LOG_LEVEL: "info",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.add(proc);
@@ -98,10 +106,12 @@ export async function spawnServer(env: Record<string, string>, args: string[] = 
   });
   const url = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
+    // A safety net, not a speed check: the child compiles every source file through tsx before it
+    // listens, which on a busy 2-core machine (CI runs two files at a time) took over 20 s.
     const timer = setTimeout(() => {
       proc.kill("SIGKILL");
-      reject(new Error(`server did not start:\n${stderr}`));
-    }, 20_000);
+      reject(new Error(`server did not start within 90 s:\n${stderr}`));
+    }, 90_000);
     rl.on("line", (line) => {
       lines.push(line);
       try {

@@ -35,7 +35,7 @@ describe("mycrmsim clients", () => {
       "--json",
     ]);
     assert.equal(c.code, 0, c.err);
-    const created = JSON.parse(c.out) as {
+    const created = (JSON.parse(c.out) as { data: unknown }).data as {
       client_id: string;
       client_secret: string;
       redirect_uris: string[];
@@ -46,7 +46,7 @@ describe("mycrmsim clients", () => {
     const l = cli(["clients", "list", "--json"]);
     assert.equal(l.code, 0, l.err);
     assert.ok(!l.out.includes(created.client_secret));
-    const listed = JSON.parse(l.out) as {
+    const listed = (JSON.parse(l.out) as { data: unknown }).data as {
       clients: { client_id: string; require_pkce: boolean; scopes: string }[];
     };
     assert.equal(listed.clients[0]?.client_id, created.client_id);
@@ -54,7 +54,8 @@ describe("mycrmsim clients", () => {
     assert.equal(listed.clients[0]?.scopes, "messages:send");
     const r = cli(["clients", "rotate-secret", "--id", created.client_id, "--json"]);
     assert.equal(r.code, 0, r.err);
-    assert.notEqual((JSON.parse(r.out) as { client_secret: string }).client_secret, created.client_secret);
+    const rotated = (JSON.parse(r.out) as { data: { client_secret: string } }).data;
+    assert.notEqual(rotated.client_secret, created.client_secret);
   });
 
   it("bad input is a clear error, not a crash", () => {
@@ -70,8 +71,8 @@ describe("mycrmsim clients", () => {
     assert.equal(bad.code, 1);
     assert.match(bad.out, /must be https/);
     const none = cli(["clients", "create", "--name", "X"]);
-    assert.equal(none.code, 1);
-    assert.match(none.err, /--redirect-uri is required/);
+    assert.equal(none.code, 2);
+    assert.match(none.err, /missing --redirect-uri/);
     const unknown = cli(["clients", "rotate-secret", "--id", "cli_nope"]);
     assert.equal(unknown.code, 1);
   });

@@ -305,7 +305,11 @@ export class SimulatedPhone {
       } catch (e) {
         if (!this.running) return;
         const retryInMs = Math.min(10_000 * 2 ** attempt, 300_000);
-        this.emit({ type: "registration_failed", error: (e as Error).message, retryInMs });
+        // fetch says only "fetch failed"; the reason (ECONNREFUSED…) is on its cause.
+        const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
+        const why = cause?.code ?? cause?.message;
+        const error = `${(e as Error).message}${typeof why === "string" ? ` (${why})` : ""}`;
+        this.emit({ type: "registration_failed", error, retryInMs });
         await this.sleep(retryInMs);
       }
     }

@@ -5,6 +5,7 @@ import { type AppDeps, requestCtx } from "../http/deps.js";
 import { toAppError } from "../http/errors.js";
 import { requireSession } from "./auth.js";
 import { html, type SafeHtml } from "./html.js";
+import { fieldOf } from "./layout.js";
 
 /** Signed-in admin, or a redirect to sign-in (signed out) / 403 `forbidden` (not an admin). */
 export async function requireAdmin(deps: AppDeps, request: FastifyRequest, reply: FastifyReply) {
@@ -71,14 +72,33 @@ ${
   )}</nav>`;
 }
 
+/** Errors whose message does not start with the field it is about. */
+const FIELD_OF_CODE: Record<string, string> = {
+  invalid_phone: "phone",
+  message_too_long: "message",
+  invalid_target_url: "targetUrl",
+};
+
 /**
  * A mistake the user can fix (4xx): shown in the form. Anything else (5xx) is rethrown to the error
- * page; so is `csrf_failed`, which is checked before any form is handled.
+ * page; so is `csrf_failed`, which is checked before any form is handled. `field` is the form control
+ * the error is about, when it names one; given the request, `form` is the action of the form that was
+ * sent (its path), so the page marks the control in that form (see `Flash` in layout.ts).
  */
-export function formError(err: unknown): { status: number; text: string } {
+export function formError(
+  err: unknown,
+  request?: FastifyRequest,
+): { status: number; text: string; field?: string; form?: string } {
   const e = toAppError(err);
   if (e.status >= 500 || e.code === "csrf_failed") throw err;
-  return { status: e.status === 404 || e.status === 409 ? 400 : e.status, text: e.message };
+  const detail = e.details?.field;
+  const field = typeof detail === "string" ? detail : (FIELD_OF_CODE[e.code] ?? fieldOf(e.message));
+  return {
+    status: e.status === 404 || e.status === 409 ? 400 : e.status,
+    text: e.message,
+    ...(field ? { field } : {}),
+    ...(request?.method === "POST" ? { form: request.url.split("?")[0] } : {}),
+  };
 }
 
 /** Form fields as strings (a repeated field keeps its first value; use `all` for lists). */
@@ -102,6 +122,17 @@ export function ago(now: number, iso: string | null): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
   return `${Math.floor(s / 86_400)} d ago`;
+}
+
+/**
+ * "Last seen" for a live page: words that change at most once a minute ("less than a minute ago",
+ * "3 min ago"), the exact instant in the <time> element's datetime. A phone online reports every few
+ * seconds; text in seconds would change on every refresh and rebuild the region under the user.
+ */
+export function seen(now: number, iso: string | null): SafeHtml {
+  if (!iso) return html`never`;
+  const text = now - Date.parse(iso) < 60_000 ? "less than a minute ago" : ago(now, iso);
+  return html`<time datetime="${iso}">${text}</time>`;
 }
 
 const formats = new Map<string, Intl.DateTimeFormat>();

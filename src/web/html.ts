@@ -33,3 +33,11 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): SafeHtm
 export function raw(s: string): SafeHtml {
   return new SafeHtml(s);
 }
+
+/**
+ * A table in its own sideways-scrolling box, so a wide table never makes the whole page scroll on a
+ * phone (WCAG 1.4.10). The box is a labelled region and takes focus, so keyboard users can scroll it.
+ */
+export function scrollBox(label: string, table: SafeHtml): SafeHtml {
+  return html`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
+}

@@ -24,6 +24,9 @@ export async function authenticate({
   const user = email ? await accounts.users.byEmail(ctx.db, email) : undefined;
   const ok = await verifyPassword(user?.password_hash ?? (await dummyHash()), input.password);
   if (!user || !ok) throw new AppError("invalid_credentials", "Incorrect email or password");
+  // Said only to someone who knows the password: it tells them whom to ask, and an attacker nothing new.
+  if (user.disabled_at !== null)
+    throw new AppError("account_disabled", "This account is disabled. Ask an administrator to enable it.");
   await attempt.succeeded();
   return presentUser(user);
 }

@@ -28,6 +28,7 @@ export async function createUser({ ctx, input }: { ctx: Ctx; input: CreateUserIn
     is_admin: input.isAdmin ? 1 : 0,
     created_at: now,
     updated_at: now,
+    disabled_at: null,
   };
   if (await accounts.users.byEmail(ctx.db, email)) {
     throw new AppError("email_taken", "email: a user with this email already exists", {

@@ -32,8 +32,12 @@ export {
 } from "./sessions.js";
 export { listMembers, type MemberView } from "./list-members.js";
 export { setAdmin } from "./set-admin.js";
+export { setUserDisabled } from "./set-user-disabled.js";
+export { setUserPassword } from "./set-user-password.js";
 export { PASSWORD_MAX, PASSWORD_MIN } from "./password.js";
 export { needsSetup, setupInstance } from "./setup-instance.js";
+export { countryOfTimeZone } from "./zone-countries.js";
+export { suggestTimeZone } from "./validate.js";
 export {
   findUserByEmail,
   listUsers,

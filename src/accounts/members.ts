@@ -3,7 +3,7 @@ import { AppError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import { accounts } from "../store/repos/index.js";
 import { type LocationView, presentLocation } from "./presenters.js";
-import { normalizeEmail } from "./validate.js";
+import { checkTimeZone, normalizeEmail } from "./validate.js";
 
 export type Role = "owner" | "member";
 
@@ -107,20 +107,22 @@ export async function removeMember({
   });
 }
 
-/** Rename a location (owners only). */
+/** Rename a location, and change its time zone when `timeZone` is given (owners only). */
 export async function renameLocation({
   ctx,
   input,
 }: {
   ctx: Ctx;
-  input: { actorUserId: string; locationId: string; name: string };
+  input: { actorUserId: string; locationId: string; name: string; timeZone?: string };
 }): Promise<LocationView> {
   return inTransaction(ctx, async (tx) => {
     await requireOwner(tx, input.actorUserId, input.locationId);
     const name = input.name.trim();
     if (!name || name.length > 120)
       throw new AppError("validation_failed", "name: must be 1 to 120 characters");
+    const timeZone = input.timeZone === undefined ? undefined : checkTimeZone(input.timeZone);
     await accounts.locations.rename(tx.db, input.locationId, name, tx.clock.now());
+    if (timeZone) await accounts.locations.setTimeZone(tx.db, input.locationId, timeZone, tx.clock.now());
     const row = await accounts.locations.byId(tx.db, input.locationId);
     if (!row) throw new AppError("location_not_found", "No such location");
     return presentLocation(row);

@@ -6,6 +6,8 @@ export interface UserView {
   email: string;
   name: string;
   is_admin: boolean;
+  /** An administrator disabled the account: no sign-in, no API access. */
+  disabled: boolean;
   created_at: string;
 }
 
@@ -23,6 +25,7 @@ export function presentUser(u: UserRow): UserView {
     email: u.email,
     name: u.name,
     is_admin: u.is_admin === 1,
+    disabled: u.disabled_at !== null && u.disabled_at !== undefined,
     created_at: iso(u.created_at),
   };
 }

@@ -41,7 +41,8 @@ export async function resolveSession({
   const now = ctx.clock.now();
   if (!s || s.expires_at <= now) return undefined;
   const user = await accounts.users.byId(ctx.db, s.user_id);
-  if (!user) return undefined;
+  // Disabling deletes the sessions; this also covers one started in a race with it.
+  if (!user || user.disabled_at !== null) return undefined;
   if (now - s.last_seen_at > TOUCH_EVERY_MS) {
     await accounts.sessions.touch(ctx.db, idHash, now, now + SESSION_TTL_MS);
   }

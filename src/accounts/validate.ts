@@ -31,13 +31,34 @@ export function checkPassword(password: string, field = "password"): void {
   }
 }
 
-export function checkTimeZone(tz: string): string {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return tz;
-  } catch {
-    throw new AppError("validation_failed", "time_zone: not a known IANA time zone", {
-      details: { field: "time_zone" },
-    });
+/**
+ * An IANA time zone (`Asia/Karachi`), as written or in other case (`asia/karachi` is accepted as
+ * `Asia/Karachi`); aliases Intl accepts (UTC, Etc/GMT+3, Asia/Kolkata) are kept as written. The
+ * refusal's wording is the CLI's (`time_zone: not a known IANA time zone`); forms say it in their own
+ * words with `suggestTimeZone`.
+ */
+export function checkTimeZone(raw: string): string {
+  const tz = raw.trim();
+  const exact = Intl.supportedValuesOf("timeZone").find((z) => z.toLowerCase() === tz.toLowerCase());
+  if (exact) return exact;
+  if (tz && /^[A-Za-z0-9_+\-/]+$/.test(tz)) {
+    try {
+      const resolved = new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
+      // Kept as written (Asia/Kolkata stays, though ICU calls it Asia/Calcutta); only the case is fixed.
+      return resolved.toLowerCase() === tz.toLowerCase() ? resolved : tz;
+    } catch {
+      // unknown: refused below
+    }
   }
+  throw new AppError("validation_failed", "time_zone: not a known IANA time zone", {
+    details: { field: "time_zone" },
+  });
+}
+
+/** The one zone whose city is what was typed ("Karachi", "los angeles" → America/Los_Angeles), if any. */
+export function suggestTimeZone(raw: string): string | undefined {
+  const city = raw.trim().toLowerCase().replace(/\s+/g, "_");
+  if (!city || city.includes("/")) return undefined;
+  const matches = Intl.supportedValuesOf("timeZone").filter((z) => z.toLowerCase().endsWith(`/${city}`));
+  return matches.length === 1 ? matches[0] : undefined;
 }

@@ -59,6 +59,9 @@ export async function createClient({
 
 /** Redirect URIs: absolute, no fragment, https, or http only on a loopback host (development clients). */
 export function checkRedirectUri(raw: string): string {
+  // The dashboard's presets for Zapier and n8n carry a part to fill in: `App<ID>CLIAPI`, `<your-n8n>`.
+  if (/[<>]/.test(raw))
+    throw new AppError("validation_failed", `redirect_uri: replace the <…> part with your own value: ${raw}`);
   let u: URL;
   try {
     u = new URL(raw);

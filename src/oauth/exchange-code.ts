@@ -3,7 +3,7 @@ import { type Ctx, inTransaction } from "../context.js";
 import { safeEqual, sha256Hex } from "../core/crypto.js";
 import { AppError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
-import { oauth } from "../store/repos/index.js";
+import { accounts, oauth } from "../store/repos/index.js";
 import { createGrant } from "./create-grant.js";
 import type { IssuedTokens } from "./issue-tokens.js";
 import { isScope } from "./scopes.js";
@@ -41,6 +41,9 @@ export async function exchangeCode({
     throw bad("code: already used; the tokens issued from it are revoked");
   }
   if (row.expires_at <= now) throw bad("code: unknown or expired");
+  // Disabled between consent and exchange (a code lives 60 s): no new grant for that account.
+  const user = await accounts.users.byId(ctx.db, row.user_id);
+  if (!user || user.disabled_at !== null) throw bad("code: unknown or expired");
   if (input.redirectUri !== row.redirect_uri)
     throw bad("redirect_uri: must be identical to the one in the authorization request");
   if (row.code_challenge === null && input.codeVerifier !== undefined)

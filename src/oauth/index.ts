@@ -1,5 +1,6 @@
 /** The OAuth 2.0 authorization server's domain: clients, grants, codes, tokens, scopes, rate limits. */
 export { authenticateClient } from "./authenticate-client.js";
+export { type ClientUsage, clientUsage } from "./client-usage.js";
 export {
   type AuthorizeCheck,
   type AuthorizeRedirectError,
@@ -29,8 +30,9 @@ export {
   setClientDisabled,
   updateClient,
 } from "./manage-clients.js";
-export { type GrantView, listGrantsForUser, revokeGrant } from "./manage-grants.js";
-export { consumeRate, RATE_WINDOW_MS, type RateDecision } from "./rate-limit.js";
+export { type GrantView, lastLocationChoice, listGrantsForUser, revokeGrant } from "./manage-grants.js";
+export { LAST_USED_EVERY_MS } from "./note-grant-use.js";
+export { consumeRate, consumeRateLocally, RATE_WINDOW_MS, type RateDecision } from "./rate-limit.js";
 export { REFRESH_GRACE_MS, refreshTokens } from "./refresh-tokens.js";
 export { revokeToken } from "./revoke-token.js";
 export { formatScopes, isScope, parseScopes, SCOPES, type Scope, SCOPE_TEXT } from "./scopes.js";

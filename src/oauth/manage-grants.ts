@@ -52,3 +52,24 @@ export async function revokeGrant({
   await oauth.grants.revoke(ctx.db, g.id, ctx.clock.now(), "user_disconnected");
   await forgetAccessTokens({ ctx });
 }
+
+/**
+ * The locations a user chose the last time they allowed this client (their newest consent: a grant,
+ * live or not, or a code not yet exchanged), so the consent page can tick them again. Empty when they
+ * never allowed it.
+ */
+export async function lastLocationChoice({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { userId: string; clientId: string };
+}): Promise<string[]> {
+  const [grants, code] = await Promise.all([
+    oauth.grants.listForUser(ctx.db, input.userId),
+    oauth.codes.latestFor(ctx.db, input.userId, input.clientId),
+  ]);
+  const grant = grants.find((g) => g.client_id === input.clientId);
+  const last = code && (!grant || Number(code.created_at) >= Number(grant.created_at)) ? code : grant;
+  return last ? (JSON.parse(last.location_ids) as string[]) : [];
+}

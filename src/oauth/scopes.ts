@@ -51,12 +51,16 @@ export function formatScopes(scopes: readonly Scope[]): string {
   return SCOPES.filter((s) => scopes.includes(s)).join(" ");
 }
 
-/** What each scope allows, in plain words (consent page, metadata, docs). */
+/**
+ * What each scope allows, in plain words (consent page, Integrations, Admin → OAuth apps). Worded to
+ * read on any of them ("those locations": the ones the user chose), and without the scope's code,
+ * which the pages show next to it where it helps.
+ */
 export const SCOPE_TEXT: Record<Scope, string> = {
-  "locations:read": "See the names of the locations you choose below",
+  "locations:read": "See the names of the chosen locations and whether their phones are online",
   "messages:send": "Send SMS and MMS from those locations' phones",
   "messages:read": "Read the messages sent and received at those locations",
   // new_message webhooks carry message text, so they also need messages:read (finding I1).
   "webhooks:write":
-    "Get notified of delivery and phone status updates, and of new messages if it may read them (webhooks)",
+    "Get notified of delivery and phone status updates, and of new messages if it may read them",
 };

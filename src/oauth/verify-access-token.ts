@@ -1,5 +1,6 @@
 import type { Ctx } from "../context.js";
 import { oauth } from "../store/repos/index.js";
+import { noteGrantUse } from "./note-grant-use.js";
 import { isScope, type Scope, tokenScopes } from "./scopes.js";
 import { cacheEpoch, cachedPrincipal, rememberPrincipal } from "./token-cache.js";
 import { ACCESS_PREFIX, hashToken } from "./tokens.js";
@@ -37,7 +38,10 @@ export async function verifyAccessToken({
   if (cacheMs > 0) {
     const hit = cachedPrincipal(ctx, hash);
     // A copy: the caller may change its principal without touching the cached one.
-    if (hit) return { ...hit, scopes: [...hit.scopes], locationIds: [...hit.locationIds] };
+    if (hit) {
+      noteGrantUse(ctx, hit.grantId);
+      return { ...hit, scopes: [...hit.scopes], locationIds: [...hit.locationIds] };
+    }
   }
   const epoch = cacheMs > 0 ? cacheEpoch(ctx) : 0;
   const rows = await oauth.tokens.liveAccessWithMemberships(ctx.db, hash, ctx.clock.now());
@@ -52,6 +56,7 @@ export async function verifyAccessToken({
     scopes: tokenScopes(input.token, row.scopes.split(" ").filter(isScope)),
     locationIds: granted.filter((id) => member.has(id)),
   };
+  noteGrantUse(ctx, principal.grantId);
   if (cacheMs > 0) {
     rememberPrincipal(ctx, {
       hash,

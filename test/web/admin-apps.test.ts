@@ -123,7 +123,14 @@ forEachDialect("admin OAuth apps page", (dialect) => {
     assert.ok(await works(clientId, second));
     assert.ok(await works(clientId, firstSecret));
 
-    const dis = await admin.post(`/admin/apps/${clientId}/disable`, { _csrf: csrf });
+    const ask = await admin.post(`/admin/apps/${clientId}/disable`, { _csrf: csrf });
+    assert.equal(ask.status, 200);
+    assert.match(await ask.text(), /data-testid="confirm-step"/);
+    assert.doesNotMatch(
+      await (await admin.get("/admin/apps")).text(),
+      /<span class="badge bad">disabled<\/span>/,
+    );
+    const dis = await admin.post(`/admin/apps/${clientId}/disable`, { _csrf: csrf, confirm: "1" });
     assert.equal(dis.status, 303);
     const disabled = await (await admin.get(dis.headers.get("location") ?? "")).text();
     assert.match(disabled, /<span class="badge bad">disabled<\/span>/);

@@ -12,8 +12,8 @@ describe("first run in a real browser", () => {
     browser = await launchBrowser();
   });
   after(async () => {
-    await browser.close();
-    await s.close();
+    await browser?.close(); // undefined when the before hook failed: the server must still close
+    await s?.close();
   });
 
   it("a new user opens /, is sent to setup, creates the admin with the keyboard, lands signed in", async () => {

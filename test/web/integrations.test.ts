@@ -57,7 +57,11 @@ forEachDialect("integrations page (connected apps)", (dialect) => {
     assert.doesNotMatch(text, /Their app/);
     assert.match(text, /Webhooks of Main Street Dental/);
     const csrf = await c.csrf("/integrations");
-    const r = await c.post(`/integrations/apps/${mine.grantId}/disconnect`, { _csrf: csrf });
+    const ask = await c.post(`/integrations/apps/${mine.grantId}/disconnect`, { _csrf: csrf });
+    assert.equal(ask.status, 200);
+    assert.match(await ask.text(), /Disconnect Zapier \(test\)\?/);
+    assert.equal(await me(mine.accessToken), 200);
+    const r = await c.post(`/integrations/apps/${mine.grantId}/disconnect`, { _csrf: csrf, confirm: "1" });
     assert.equal(r.status, 303);
     const after = await (await c.get(r.headers.get("location") ?? "")).text();
     assert.match(after, /App disconnected/);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
+import { findUserByEmail } from "../../src/accounts/index.js";
 import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { forEachDialect } from "../helpers/store.js";
@@ -99,18 +100,37 @@ forEachDialect("members page", (dialect) => {
     });
     assert.equal(badRole.status, 400);
     assert.match(await badRole.text(), /role: must be owner or member/);
-    // The last owner cannot remove themselves.
-    const adminId = /action="\/locations\/[^/]+\/members\/([^/]+)\/remove"/.exec(
-      await (await owner.get(`/locations/${locationId}/members`)).text(),
-    )?.[1];
-    const last = await owner.post(`/locations/${locationId}/members/${adminId}/remove`, { _csrf: csrf });
-    assert.equal(last.status, 400);
-    assert.match(await last.text(), /at least one owner/);
+    // The last owner is offered no Remove, and cannot remove themselves anyway (with or without confirm).
+    const page = await (await owner.get(`/locations/${locationId}/members`)).text();
+    assert.match(page, /only owner/);
+    assert.doesNotMatch(page, /aria-label="Remove admin@example\.com"|Remove<span class="sr-only"> admin@/);
+    const adminId = (
+      await findUserByEmail({ ctx: ctxFor(s.db.store), input: { email: "admin@example.com" } })
+    )?.id;
+    for (const extra of [{}, { confirm: "1" }] as Record<string, string>[]) {
+      const last = await owner.post(`/locations/${locationId}/members/${adminId}/remove`, {
+        _csrf: csrf,
+        ...extra,
+      });
+      assert.equal(last.status, 400);
+      assert.match(await last.text(), /at least one owner/);
+    }
   });
 
   it("owner removes the member, who then gets 404", async () => {
     const csrf = await owner.csrf(`/locations/${locationId}/members`);
-    const r = await owner.post(`/locations/${locationId}/members/${member.id}/remove`, { _csrf: csrf });
+    // First the confirmation step: nothing changes yet.
+    const ask = await owner.post(`/locations/${locationId}/members/${member.id}/remove`, { _csrf: csrf });
+    assert.equal(ask.status, 200);
+    const step = await ask.text();
+    assert.match(step, /data-testid="confirm-step"/);
+    assert.match(step, /<input type="hidden" name="confirm" value="1">/);
+    assert.equal((await memberClient.get(`/locations/${locationId}/members`)).status, 200);
+    const fresh = /name="_csrf" value="([^"]+)"/.exec(step)?.[1] ?? "";
+    const r = await owner.post(`/locations/${locationId}/members/${member.id}/remove`, {
+      _csrf: fresh,
+      confirm: "1",
+    });
     assert.equal(r.status, 303);
     const list = await (await owner.get(r.headers.get("location") ?? "")).text();
     assert.match(list, /Member removed/);

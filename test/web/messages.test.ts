@@ -78,7 +78,11 @@ forEachDialect("messages page", (dialect) => {
     });
     assert.equal(bad.status, 400);
     const t = await bad.text();
-    assert.match(t, /role="alert">phone must be an E.164 number/);
+    // Said with the form's label ("To"); a UTC location has no country, so the example is international.
+    assert.match(
+      t,
+      /role="alert">To: “555-1234” is not a phone number we can send to\. Write it with its country code, e\.g\. \+14155552671\./,
+    );
     assert.match(t, /value="555-1234"/);
     assert.match(t, />Hi there<\/textarea>/);
     const long = await c.post(`/locations/${locationId}/messages`, {

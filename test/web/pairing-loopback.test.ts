@@ -28,8 +28,8 @@ forEachDialect("pairing page warns about a loopback phone URL in a real browser"
     mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {
-    await browser.close();
-    await s.close();
+    await browser?.close(); // undefined when the before hook failed: the server must still close
+    await s?.close();
   });
 
   it("Pair a phone → a warning naming the loopback URL and, per LAN address, what to set", async () => {

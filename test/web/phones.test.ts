@@ -135,7 +135,18 @@ forEachDialect("phones page", (dialect) => {
       5000,
       "pacing in the phone's settings",
     );
-    const rm = await c.post(`/locations/${locationId}/phones/${phone.deviceId}/remove`, { _csrf: csrf });
+    // Unpair asks first (works without JavaScript); only the confirmed POST acts.
+    const ask = await c.post(`/locations/${locationId}/phones/${phone.deviceId}/remove`, { _csrf: csrf });
+    assert.equal(ask.status, 200);
+    assert.match(await ask.text(), /Unpair Front desk Pixel\?/);
+    const still = await fetch(`${s.url}/api/mobile/v1/settings`, {
+      headers: { authorization: `Bearer ${phone.deviceToken}` },
+    });
+    assert.equal(still.status, 200);
+    const rm = await c.post(`/locations/${locationId}/phones/${phone.deviceId}/remove`, {
+      _csrf: csrf,
+      confirm: "1",
+    });
     assert.equal(rm.status, 303);
     const after = await (await c.get(rm.headers.get("location") ?? "")).text();
     assert.match(after, /Phone removed/);

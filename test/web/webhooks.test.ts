@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import { findUserByEmail } from "../../src/accounts/index.js";
-import { recordInbound } from "../../src/messages/index.js";
+import { recordInbound, sendMessage, transitionMessage } from "../../src/messages/index.js";
 import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
 import { makeApiToken } from "../helpers/oauth.js";
 import { waitFor } from "../helpers/phone.js";
@@ -121,11 +121,18 @@ forEachDialect("webhooks page", (dialect) => {
     assert.match(failing, /By n8n \(test\)/);
     assert.doesNotMatch(failing, /paused: app disconnected/);
     assert.match(failing, /<span class="badge bad">failed<\/span><\/td><td><details><summary>2<\/summary>/);
-    // Each attempt: when, the answer's status code, how long it took.
+    // Each attempt: when, the answer's status code with its reason, how long it took, the error.
     assert.equal(
-      (failing.match(/ UTC<\/time>: 500 <span class="muted">HTTP 500<\/span> · \d+ ms<\/li>/g) ?? []).length,
+      (
+        failing.match(
+          / UTC<\/time>: 500 Internal Server Error · \d+ ms<div class="muted">HTTP 500<\/div><\/li>/g,
+        ) ?? []
+      ).length,
       2,
     );
+    // Which message it was about, linked, and its number.
+    assert.match(failing, /<div>SMS from <span class="mono">\+14155550100<\/span><\/div>/);
+    assert.match(failing, new RegExp(`href="/locations/${locationId}/messages/msg_[0-9a-z]+"`));
     assert.match(failing, /<td>\d+ ms<\/td>/);
     const csrf = await c.csrf(`/locations/${locationId}/webhooks`);
     const bad = await c.post(`/locations/${locationId}/webhooks/${webhookId}/replay`, {
@@ -148,12 +155,51 @@ forEachDialect("webhooks page", (dialect) => {
     const ok = await waitFor(
       async () => {
         const t = await (await c.get(`/locations/${locationId}/webhooks`)).text();
-        return /<span class="badge ok">delivered<\/span>/.test(t) ? t : undefined;
+        return /<span class="badge ok">succeeded<\/span>/.test(t) ? t : undefined;
       },
       10_000,
       "the replayed delivery delivered",
     );
-    assert.match(ok, /<td>200<\/td>/);
+    assert.match(ok, /<td>200 OK<\/td>/);
     assert.equal(rcv.requests[0]?.headers["webhook-id"], rcv.requests[2]?.headers["webhook-id"]);
+  });
+
+  it("a message_status row names the message, its number and SMS status; a refused connection in plain words", async () => {
+    const admin = await findUserByEmail({ ctx: ctx(), input: { email: "admin@example.com" } });
+    const app = await makeApiToken(ctx(), { userId: admin?.id ?? "", locationIds: [locationId] });
+    // A port nothing listens on: the receiver is closed at once.
+    const dead = await new Receiver().start();
+    const deadUrl = `${dead.url}/status`;
+    await dead.close();
+    const r = await fetch(`${s.url}/api/v1/webhooks/subscribe`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${app.accessToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ targetUrl: deadUrl, event: "message_status", locationId }),
+    });
+    assert.equal(r.status, 200);
+    const sent = await sendMessage({
+      ctx: ctx(),
+      input: { locationId, phone: "+14155550123", message: "Your order is ready", clientId: null },
+    });
+    await transitionMessage({
+      ctx: ctx(),
+      input: { messageId: sent.message.id, status: "sent", source: "system" },
+    });
+    const page = await waitFor(
+      async () => {
+        const t = await (await c.get(`/locations/${locationId}/webhooks`)).text();
+        return /connection refused/.test(t) ? t : undefined;
+      },
+      10_000,
+      "the refused delivery in the log",
+    );
+    assert.match(page, /SMS to <span class="mono">\+14155550123<\/span> is\s+<strong>sent<\/strong>/);
+    assert.match(
+      page,
+      new RegExp(`href="/locations/${locationId}/messages/${sent.message.id}">${sent.message.id}</a>`),
+    );
+    assert.match(page, /connection refused: nothing accepts connections at that address and port/);
+    // The raw error stays beside the plain words, for whoever fixes it.
+    assert.match(page, /<div class="muted mono">[^<]*ECONNREFUSED/);
   });
 });

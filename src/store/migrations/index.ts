@@ -18,6 +18,7 @@ import { m0010PhoneState } from "./0010_phone_state.js";
 import { m0011MessageAttachments } from "./0011_message_attachments.js";
 import { m0014LocationInvitations } from "./0014_location_invitations.js";
 import { m0015IdempotencyPerConnection } from "./0015_idempotency_per_connection.js";
+import { m0016UserDisabled } from "./0016_user_disabled.js";
 import { type AppMigration, kitFor, type SchemaDb } from "./kit.js";
 
 /** The whole history, in order. Each domain appends its own files; names sort in apply order. */
@@ -33,6 +34,7 @@ export const MIGRATIONS: AppMigration[] = [
   m0011MessageAttachments,
   m0014LocationInvitations,
   m0015IdempotencyPerConnection,
+  m0016UserDisabled,
 ];
 
 /**

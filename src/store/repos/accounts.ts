@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import type { Insertable, Selectable } from "kysely";
 import type { LocationsTable, UsersTable } from "../tables/accounts.js";
 import type { Db } from "../types.js";
 
@@ -8,7 +8,7 @@ export type LocationWithRole = LocationRow & { role: string };
 
 /** Users. Emails are stored lower-cased; callers normalise before calling. */
 export const users = {
-  async insert(db: Db, row: UserRow): Promise<void> {
+  async insert(db: Db, row: Insertable<UsersTable>): Promise<void> {
     await db.insertInto("users").values(row).execute();
   },
   async byId(db: Db, id: string): Promise<UserRow | undefined> {
@@ -41,6 +41,37 @@ export const users = {
       .where("id", "=", id)
       .execute();
   },
+  /** Disable (`disabledAt` set) or enable (null) an account. */
+  async setDisabled(db: Db, id: string, disabledAt: number | null, now: number): Promise<void> {
+    await db
+      .updateTable("users")
+      .set({ disabled_at: disabledAt, updated_at: now })
+      .where("id", "=", id)
+      .execute();
+  },
+  /** Enabled administrators other than `exceptId`. */
+  async countOtherEnabledAdmins(db: Db, exceptId: string): Promise<number> {
+    const r = await db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("is_admin", "=", 1)
+      .where("disabled_at", "is", null)
+      .where("id", "!=", exceptId)
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  },
+  /**
+   * Serialise changes to who administers the installation: an upsert of one settings row, which
+   * PostgreSQL locks until the transaction ends (SQLite runs one writer at a time anyway). Without it
+   * two admins demoting each other at once under READ COMMITTED could both see the other still admin.
+   */
+  async lockAdminRoster(db: Db, now: number): Promise<void> {
+    await db
+      .insertInto("settings")
+      .values({ key: "admin_roster_changed", value: String(now) })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value: String(now) }))
+      .execute();
+  },
 };
 
 export const locations = {
@@ -57,6 +88,13 @@ export const locations = {
       .where("id", "=", id)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
+  },
+  async setTimeZone(db: Db, id: string, timeZone: string, now: number): Promise<void> {
+    await db
+      .updateTable("locations")
+      .set({ time_zone: timeZone, updated_at: now })
+      .where("id", "=", id)
+      .execute();
   },
   async listAll(db: Db): Promise<LocationRow[]> {
     return db.selectFrom("locations").selectAll().orderBy("id").execute();
@@ -198,6 +236,7 @@ export const sessions = {
   async remove(db: Db, idHash: string): Promise<void> {
     await db.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
   },
+  /** Ends a user's sessions, all of them or all but `exceptHash`. */
   async removeForUser(db: Db, userId: string, exceptHash?: string): Promise<void> {
     let q = db.deleteFrom("sessions").where("user_id", "=", userId);
     if (exceptHash) q = q.where("id_hash", "!=", exceptHash);

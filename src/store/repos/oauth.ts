@@ -56,6 +56,43 @@ export const grants = {
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
   },
+  /** Per client: its live grants (connections) and the latest use of any of them. */
+  async usageByClient(db: Db) {
+    return db
+      .selectFrom("oauth_grants")
+      .select((eb) => [
+        "client_id",
+        eb.fn.countAll<number | string>().as("connections"),
+        eb.fn.max("last_used_at").as("last_used_at"),
+      ])
+      .where("revoked_at", "is", null)
+      .groupBy("client_id")
+      .execute();
+  },
+  /** Revoke every live grant of a user (account disabled). */
+  async revokeForUser(db: Db, userId: string, now: number, reason: string): Promise<number> {
+    const r = await db
+      .updateTable("oauth_grants")
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+  /**
+   * Record that a grant's token was used at `now`, unless that was already recorded within `everyMs`:
+   * one cheap conditional UPDATE by primary key, so several API nodes write it at most about once per
+   * `everyMs` per grant between them. True when the row was written.
+   */
+  async touchLastUsed(db: Db, id: string, now: number, everyMs: number): Promise<boolean> {
+    const r = await db
+      .updateTable("oauth_grants")
+      .set({ last_used_at: now })
+      .where("id", "=", id)
+      .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<=", now - everyMs)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
   /** Revoke a grant (idempotent: the first reason and time stay). */
   async revoke(db: Db, id: string, now: number, reason: string): Promise<void> {
     await db
@@ -122,12 +159,14 @@ export const tokens = {
   /**
    * A live access token's grant plus the user's memberships in the same statement (one row per
    * membership, or one row with a null `member_location_id` for none): the whole bearer check in one
-   * round trip. Expired tokens and revoked grants do not match.
+   * round trip. Expired tokens, revoked grants and disabled users do not match (a disabled account's
+   * tokens stop at once; its grants are also revoked when it is disabled).
    */
   async liveAccessWithMemberships(db: Db, hash: string, now: number) {
     return db
       .selectFrom("oauth_tokens")
       .innerJoin("oauth_grants", "oauth_grants.id", "oauth_tokens.grant_id")
+      .innerJoin("users", "users.id", "oauth_grants.user_id")
       .leftJoin("memberships", "memberships.user_id", "oauth_grants.user_id")
       .select([
         "oauth_grants.id as grant_id",
@@ -142,6 +181,7 @@ export const tokens = {
       .where("oauth_tokens.kind", "=", "access")
       .where("oauth_tokens.expires_at", ">", now)
       .where("oauth_grants.revoked_at", "is", null)
+      .where("users.disabled_at", "is", null)
       .execute();
   },
 };
@@ -152,6 +192,17 @@ export const codes = {
   },
   async byHash(db: Db, hash: string): Promise<CodeRow | undefined> {
     return db.selectFrom("oauth_codes").selectAll().where("code_hash", "=", hash).executeTakeFirst();
+  },
+  /** A user's newest authorization code for a client (consent given; exchanged or not), if any is kept. */
+  async latestFor(db: Db, userId: string, clientId: string) {
+    return db
+      .selectFrom("oauth_codes")
+      .select(["location_ids", "created_at"])
+      .where("user_id", "=", userId)
+      .where("client_id", "=", clientId)
+      .orderBy("created_at", "desc")
+      .limit(1)
+      .executeTakeFirst();
   },
   /** Single use: only the first of any number of concurrent exchanges gets true. */
   async consume(db: Db, hash: string, now: number, grantId: string): Promise<boolean> {

@@ -7,6 +7,8 @@ export interface UsersTable {
   is_admin: number;
   created_at: number;
   updated_at: number;
+  /** Set while an administrator has disabled the account (no sign-in, no API access). */
+  disabled_at: number | null;
 }
 
 export interface LocationsTable {

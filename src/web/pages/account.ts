@@ -5,7 +5,7 @@ import { type AppDeps, requestCtx } from "../../http/deps.js";
 import { isKnownDevice, isSecure, requireSession } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { when } from "../guards.js";
-import { html } from "../html.js";
+import { html, scrollBox } from "../html.js";
 import { page } from "../layout.js";
 
 /** `/account`: the signed-in user's own settings (password change; other sessions end on change). */
@@ -23,13 +23,14 @@ export function registerAccountPage(app: FastifyInstance, deps: AppDeps): void {
       input: { userId: session.user.id },
     });
     const body = html`<h1>Your account</h1>
-${notice ? html`<p role="${notice.ok ? "status" : "alert"}" class="${notice.ok ? "ok" : "error"}">${notice.text}</p>` : ""}
 ${
   invitations.length > 0
     ? html`<div class="card" id="invitations"><h2>Invitations</h2>
 <p class="muted">You become a member of a location only if you accept. A location you did not expect may be someone
 posing as a colleague: decline it.</p>
-<table><thead><tr><th>Location</th><th>Role</th><th>Invited by</th><th>When</th><th><span class="sr-only">Actions</span></th></tr></thead><tbody>
+${scrollBox(
+  "Invitations",
+  html`<table><thead><tr><th>Location</th><th>Role</th><th>Invited by</th><th>When</th><th><span class="sr-only">Actions</span></th></tr></thead><tbody>
 ${invitations.map(
   (
     i,
@@ -38,7 +39,8 @@ ${invitations.map(
 <button type="submit" aria-label="Accept the invitation to ${i.location_name}">Accept</button></form>
 <form method="post" action="/account/invitations/${i.id}/decline" class="inline"><input type="hidden" name="_csrf" value="${csrf}">
 <button type="submit" class="secondary" aria-label="Decline the invitation to ${i.location_name}">Decline</button></form></td></tr>`,
-)}</tbody></table></div>`
+)}</tbody></table>`,
+)}</div>`
     : ""
 }
 <div class="card"><h2>Change password</h2>
@@ -53,7 +55,15 @@ ${invitations.map(
     return reply
       .code(notice && !notice.ok ? (notice.status ?? 400) : 200)
       .type("text/html; charset=utf-8")
-      .send(page({ title: "Account", user: session.user, csrf, body }));
+      .send(
+        page({
+          title: "Account",
+          user: session.user,
+          csrf,
+          body,
+          flash: notice ? { kind: notice.ok ? "ok" : "error", text: notice.text } : undefined,
+        }),
+      );
   };
   app.get("/account", async (request, reply) => render(request, reply));
   for (const answer of ["accept", "decline"] as const) {

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ResolvedSession } from "../../accounts/index.js";
+import { AppError } from "../../core/errors.js";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
 import {
+  clientUsage,
   createClient,
   isScope,
   listClients,
@@ -15,8 +17,9 @@ import {
 import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { adminTabs, field, fields, formError, requireAdmin, when } from "../guards.js";
-import { html } from "../html.js";
+import { html, scrollBox } from "../html.js";
 import { flashOf, page } from "../layout.js";
+import { isConfirmed, sendConfirmStep } from "./confirm.js";
 
 type PC = { Params: { clientId: string } };
 const DONE: Record<string, string> = {
@@ -33,6 +36,29 @@ interface RenderOpts {
   form?: { name: string; redirects: string; scopes: string[]; pkce: boolean };
   edit?: { redirects: string; name: string };
 }
+
+/**
+ * Redirect URIs of the automation platforms, one click away (a GET, so it works without JavaScript):
+ * the form comes back with the name and URI filled in, still editable. Zapier's and n8n's contain a
+ * part only the admin knows (`<…>`), which the server refuses until it is replaced.
+ */
+const PRESETS: Record<string, { name: string; uri: string; hint: string }> = {
+  make: {
+    name: "Make",
+    uri: "https://www.make.com/oauth/cb/app",
+    hint: "Make's fixed callback; use it as it is.",
+  },
+  zapier: {
+    name: "Zapier",
+    uri: "https://zapier.com/dashboard/auth/oauth/return/App<ID>CLIAPI/",
+    hint: "Replace <ID> with your integration's number: copy the exact URL from Zapier's Authentication page.",
+  },
+  n8n: {
+    name: "n8n",
+    uri: "https://<your-n8n>/rest/oauth2-credential/callback",
+    hint: "Replace <your-n8n> with your n8n's address (one app per n8n instance); n8n shows it as the OAuth Redirect URL.",
+  },
+};
 
 function lines(text: string): string[] {
   return text
@@ -54,9 +80,16 @@ export function registerAdminAppPages(app: FastifyInstance, deps: AppDeps): void
     o: RenderOpts = {},
   ) => {
     const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
-    const clients = await listClients({ ctx: requestCtx(deps, request) });
+    const ctx = requestCtx(deps, request);
+    const [clients, usage] = await Promise.all([listClients({ ctx }), clientUsage({ ctx })]);
     const done = DONE[String((request.query as Record<string, unknown>)?.done ?? "")];
-    const f = o.form ?? { name: "", redirects: "", scopes: [], pkce: false };
+    const preset = PRESETS[field(request.query, "preset")];
+    const f = o.form ?? {
+      name: preset?.name ?? "",
+      redirects: preset?.uri ?? "",
+      scopes: [],
+      pkce: false,
+    };
     const body = html`<h1>Administration</h1>${adminTabs("apps")}
 ${
   o.secret
@@ -69,10 +102,13 @@ ${
     : ""
 }
 <div class="card"><h2>OAuth apps</h2>
+<p>Each integration (Make, Zapier, n8n, your own code) is an app here. Give its developers the <a href="/docs">API reference</a>.</p>
 ${
   clients.length === 0
     ? html`<p class="muted">No app yet.</p>`
-    : html`<table><thead><tr><th>App</th><th>Redirect URIs</th><th>Scopes</th><th>Status</th><th><span class="sr-only">Actions</span></th></tr></thead><tbody>
+    : scrollBox(
+        "OAuth apps",
+        html`<table><thead><tr><th>App</th><th>Redirect URIs</th><th>Scopes</th><th>Status</th><th>Connections</th><th><span class="sr-only">Actions</span></th></tr></thead><tbody>
 ${clients.map((c) => {
   const err = o.error?.clientId === c.client_id ? o.error : undefined;
   const redirects = err && o.edit ? o.edit.redirects : c.redirect_uris.join("\n");
@@ -88,19 +124,28 @@ ${err ? html`<p class="flash error" role="alert">${err.text}</p>` : ""}
 <div class="actions"><button type="submit">Save</button></div></form></details></td>
 <td>${c.scopes.split(" ").map((s) => html`<div class="mono">${s}</div>`)}</td>
 <td>${c.disabled_at ? html`<span class="badge bad">disabled</span>` : html`<span class="badge ok">active</span>`}${c.rotating ? html` <span class="badge warn">old secret still valid</span>` : ""}</td>
+<td data-testid="usage">${usage.get(c.client_id)?.connections ?? 0}<div class="muted">last used ${
+    usage.get(c.client_id)?.last_used_at ? when(usage.get(c.client_id)?.last_used_at ?? null) : "never"
+  }</div></td>
 <td><form method="post" action="/admin/apps/${c.client_id}/rotate" class="inline"><input type="hidden" name="_csrf" value="${csrf}">
-<button type="submit" class="secondary" aria-label="Rotate the secret of ${c.name}">Rotate secret</button></form>
+<button type="submit" class="secondary">Rotate secret<span class="sr-only"> of ${c.name}</span></button></form>
 ${
   c.rotating
     ? html`<form method="post" action="/admin/apps/${c.client_id}/finish-rotation" class="inline"><input type="hidden" name="_csrf" value="${csrf}">
-<button type="submit" class="danger" aria-label="Finish the rotation of ${c.name}: revoke its old secret">Finish rotation</button></form>
+<button type="submit" class="danger">Finish rotation<span class="sr-only"> of ${c.name}: revoke its old secret</span></button></form>
 `
     : ""
 }<form method="post" action="/admin/apps/${c.client_id}/${c.disabled_at ? "enable" : "disable"}" class="inline"><input type="hidden" name="_csrf" value="${csrf}">
 <button type="submit" class="${c.disabled_at ? "secondary" : "danger"}" aria-label="${c.disabled_at ? "Enable" : "Disable"} ${c.name}">${c.disabled_at ? "Enable" : "Disable"}</button></form></td></tr>`;
-})}</tbody></table>`
+})}</tbody></table>`,
+      )
 }</div>
-<div class="card"><h2>New OAuth app</h2>
+<div class="card" id="new-app"><h2>New OAuth app</h2>
+<form method="get" action="/admin/apps#new-app" class="presets"><span class="muted">Start from a preset:</span>
+${Object.entries(PRESETS).map(
+  ([k, p]) => html` <button type="submit" name="preset" value="${k}" class="secondary">${p.name}</button>`,
+)}</form>
+${preset ? html`<p class="muted" data-testid="preset-hint">${preset.hint}</p>` : ""}
 <form method="post" action="/admin/apps"><input type="hidden" name="_csrf" value="${csrf}">
 <label for="name">Name <span class="hint">(shown to users on the consent page)</span></label><input id="name" name="name" required maxlength="100" value="${f.name}">
 <label for="redirect_uris">Redirect URIs <span class="hint">(one per line; https, or http on localhost; matched exactly)</span></label>
@@ -224,6 +269,22 @@ ${SCOPES.map((s) => html`<label><input type="checkbox" name="scope" value="${s}"
       if (!session) return reply;
       verifyCsrf(request, deps.secret, deps.config.publicUrl);
       try {
+        if (action === "disable" && !isConfirmed(request.body)) {
+          const c = (await listClients({ ctx: requestCtx(deps, request) })).find(
+            (x) => x.client_id === request.params.clientId,
+          );
+          if (!c) throw new AppError("client_not_found", `No OAuth client ${request.params.clientId}`);
+          return sendConfirmStep(reply, {
+            title: `Disable ${c.name}?`,
+            detail: `Every connection to ${c.name} is revoked at once: its tokens stop working, its webhooks pause, and nobody can connect it until you enable it again. Users then have to connect it anew.`,
+            action: `/admin/apps/${c.client_id}/disable`,
+            confirmLabel: "Disable app",
+            cancelHref: "/admin/apps",
+            user: session.user,
+            current: "admin",
+            csrf: csrfToken(request, reply, deps.secret, isSecure(deps)),
+          });
+        }
         await setClientDisabled({
           ctx: requestCtx(deps, request),
           input: { clientId: request.params.clientId, disabled: action === "disable" },

@@ -26,7 +26,10 @@ export function registerHomePage(app: FastifyInstance, deps: AppDeps): void {
     const body = html`<h1>Overview</h1>
 <div id="overview-live" data-live="/" data-every="15">${
       locations.length === 0
-        ? html`<div class="card"><p>No location yet. <a href="/locations">Create one</a>, then pair a phone to it.</p></div>`
+        ? html`<div class="card" data-testid="first-steps"><h2>Get started</h2><ol>
+<li><a href="/locations">Create your first location →</a> <span class="muted">(a business or branch that sends SMS)</span></li>
+<li>Pair an Android phone running SMSGate to it.</li>
+<li>Send a test SMS, then connect Make, Zapier or n8n under Integrations.</li></ol></div>`
         : locations.map((l) => {
             const p = presence[l.id] ?? { online: 0, offline: 0, devices: [] };
             const s = stats.get(l.id);
@@ -34,6 +37,12 @@ export function registerHomePage(app: FastifyInstance, deps: AppDeps): void {
               html`<a class="card stat-card ${bad ? "bad" : ""}" href="${href}" data-stat="${key}"><span class="muted">${label}</span><span class="stat">${value}</span></a>`;
             return html`<section class="card" data-location="${l.id}" aria-labelledby="h-${l.id}">
 <div class="loc-head"><h2 id="h-${l.id}">${l.name}</h2><span class="muted">${l.role ?? ""} · <span class="mono">${l.id}</span></span></div>
+${
+  p.online + p.offline === 0
+    ? html`<p class="next-step" data-testid="pair-first"><a class="button" href="/locations/${l.id}/phones">Pair your first phone →</a>
+<span class="muted">Messages wait in the queue until a phone of this location takes them.</span></p>`
+    : ""
+}
 <div class="stats">
 ${stat("Phones online", `${p.online} / ${p.online + p.offline}`, "online", `/locations/${l.id}/phones`, p.offline > 0 && p.online === 0)}
 ${stat("Queued", s?.queued ?? 0, "queued", `/locations/${l.id}/messages?status=queued`)}

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { listUserLocations, type ResolvedSession } from "../../accounts/index.js";
+import { AppError } from "../../core/errors.js";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
 import { isScope, listGrantsForUser, revokeGrant, SCOPE_TEXT } from "../../oauth/index.js";
 import { isSecure, requireSession } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { formError, when } from "../guards.js";
-import { html } from "../html.js";
+import { html, scrollBox } from "../html.js";
 import { flashOf, page } from "../layout.js";
+import { isConfirmed, sendConfirmStep } from "./confirm.js";
 
 const DONE: Record<string, string> = {
   disconnected: "App disconnected. Its access and refresh tokens no longer work.",
@@ -35,17 +37,24 @@ export function registerIntegrationPages(app: FastifyInstance, deps: AppDeps): v
 <div class="card"><h2>Connected apps</h2>
 ${
   grants.length === 0
-    ? html`<p class="muted">No app is connected. Apps such as Make, Zapier or n8n connect through "Sign in with myCRMSIM"
-(OAuth); they appear here and you can disconnect them at any time.</p>`
-    : html`<table><thead><tr><th>App</th><th>May</th><th>Locations</th><th>Connected</th><th>Last used</th><th><span class="sr-only">Actions</span></th></tr></thead><tbody>
+    ? html`<p class="muted">No app is connected. Apps such as Make, Zapier or n8n connect when you sign in to myCRMSIM
+from them and allow access (OAuth); they appear here, and you can disconnect them at any time.${
+        session.user.is_admin
+          ? html` An app must first be registered under <a href="/admin/apps">Admin → OAuth apps</a>.`
+          : " An administrator registers the apps that may connect."
+      }</p>`
+    : scrollBox(
+        "Connected apps",
+        html`<table><thead><tr><th>App</th><th>May</th><th>Locations</th><th>Connected</th><th>Last used</th><th><span class="sr-only">Actions</span></th></tr></thead><tbody>
 ${grants.map(
   (g) => html`<tr data-grant="${g.id}"><td><strong>${g.client_name}</strong></td>
 <td><ul class="scopes">${g.scopes.map((s) => html`<li>${isScope(s) ? SCOPE_TEXT[s] : s}</li>`)}</ul></td>
 <td>${g.location_ids.map((id) => html`<div>${names.get(id) ?? html`<span class="muted">${id} (no longer yours)</span>`}</div>`)}</td>
-<td>${when(g.created_at)}</td><td>${when(g.last_used_at)}</td>
+<td>${when(g.created_at)}</td><td data-testid="last-used">${g.last_used_at ? when(g.last_used_at) : html`<span class="muted">not yet</span>`}</td>
 <td><form method="post" action="/integrations/apps/${g.id}/disconnect" class="inline"><input type="hidden" name="_csrf" value="${csrf}">
 <button type="submit" class="danger" aria-label="Disconnect ${g.client_name}">Disconnect</button></form></td></tr>`,
-)}</tbody></table>`
+)}</tbody></table>`,
+      )
 }</div>
 <div class="card"><h2>Webhooks</h2>
 ${
@@ -82,10 +91,24 @@ ${
       if (!session) return reply;
       verifyCsrf(request, deps.secret, deps.config.publicUrl);
       try {
-        await revokeGrant({
-          ctx: requestCtx(deps, request),
-          input: { userId: session.user.id, grantId: request.params.grantId },
-        });
+        const ctx = requestCtx(deps, request);
+        if (!isConfirmed(request.body)) {
+          const grants = await listGrantsForUser({ ctx, input: { userId: session.user.id } });
+          const g = grants.find((x) => x.id === request.params.grantId);
+          // The same answer as the verb gives for someone else's grant.
+          if (!g) throw new AppError("not_found", "No such connected app");
+          return sendConfirmStep(reply, {
+            title: `Disconnect ${g.client_name}?`,
+            detail: `${g.client_name} loses access at once: its access and refresh tokens stop working and its webhooks pause. To use it again you connect it anew from the app.`,
+            action: `/integrations/apps/${g.id}/disconnect`,
+            confirmLabel: "Disconnect",
+            cancelHref: "/integrations",
+            user: session.user,
+            current: "integrations",
+            csrf: csrfToken(request, reply, deps.secret, isSecure(deps)),
+          });
+        }
+        await revokeGrant({ ctx, input: { userId: session.user.id, grantId: request.params.grantId } });
       } catch (err) {
         return render(request, reply, session, formError(err));
       }

@@ -13,8 +13,9 @@ import { type AppDeps, requestCtx } from "../../http/deps.js";
 import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { field, formError, type LocationAccess, locationHeader, requireLocation, when } from "../guards.js";
-import { html } from "../html.js";
+import { html, scrollBox } from "../html.js";
 import { flashOf, page } from "../layout.js";
+import { isConfirmed, sendConfirmStep } from "./confirm.js";
 
 type P = { Params: { id: string } };
 const DONE: Record<string, string> = {
@@ -50,29 +51,47 @@ export function registerMemberPages(app: FastifyInstance, deps: AppDeps): void {
           input: { actorUserId: a.session.user.id, locationId: a.location.id },
         })
       : [];
-    const done = DONE[String((request.query as Record<string, unknown>)?.done ?? "")];
+    const doneKey = String((request.query as Record<string, unknown>)?.done ?? "");
+    const done = DONE[doneKey];
+    // A location always keeps an owner: the last one is offered no Remove (the verb refuses it too).
+    const owners = members.filter((m) => m.role === "owner").length;
     const body = html`${locationHeader(a, "members", "Members")}
-<div class="card"><table><thead><tr><th>Name</th><th>Email</th><th>Role</th>${a.isOwner ? html`<th><span class="sr-only">Actions</span></th>` : ""}</tr></thead><tbody>
+${
+  // For an administrator an invitation means no account has that email (existing ones are added at once).
+  doneKey === "invited" && a.session.user.is_admin
+    ? html`<div class="card" data-testid="no-account"><p>No account has this email yet, so it was saved as an invitation.
+Create the account under <a href="/admin/users">Admin → Users</a>, then add it here again to make it a member at once.</p></div>`
+    : ""
+}
+<div class="card">${scrollBox(
+      "Members",
+      html`<table><thead><tr><th>Name</th><th>Email</th><th>Role</th>${a.isOwner ? html`<th><span class="sr-only">Actions</span></th>` : ""}</tr></thead><tbody>
 ${members.map(
   (
     m,
   ) => html`<tr><td>${m.name}${m.id === a.session.user.id ? html` <span class="muted">(you)</span>` : ""}</td>
 <td>${m.email}</td><td><span class="badge ${m.role === "owner" ? "ok" : ""}">${m.role}</span></td>${
-    a.isOwner
-      ? html`<td><form method="post" action="/locations/${a.location.id}/members/${m.id}/remove" class="inline">
+    a.isOwner && m.role === "owner" && owners <= 1
+      ? html`<td><span class="muted">only owner</span></td>`
+      : a.isOwner
+        ? html`<td><form method="post" action="/locations/${a.location.id}/members/${m.id}/remove" class="inline">
 <input type="hidden" name="_csrf" value="${csrf}"><button type="submit" class="secondary" aria-label="Remove ${m.email}">Remove</button></form></td>`
-      : ""
+        : ""
   }</tr>`,
-)}</tbody></table>
+)}</tbody></table>`,
+    )}
 ${a.isOwner ? "" : html`<p class="muted">Only owners of this location can add or remove members.</p>`}</div>
 ${
   invitations.length > 0
-    ? html`<div class="card"><h2>Invitations not yet accepted</h2><table><thead><tr><th>Email</th><th>Role</th><th>Expires</th><th><span class="sr-only">Actions</span></th></tr></thead><tbody>
+    ? html`<div class="card"><h2>Invitations not yet accepted</h2>${scrollBox(
+        "Invitations not yet accepted",
+        html`<table><thead><tr><th>Email</th><th>Role</th><th>Expires</th><th><span class="sr-only">Actions</span></th></tr></thead><tbody>
 ${invitations.map(
   (i) => html`<tr><td>${i.email}</td><td>${i.role}</td><td>${when(i.expires_at, a.location.time_zone)}</td>
 <td><form method="post" action="/locations/${a.location.id}/invitations/${i.id}/cancel" class="inline">
 <input type="hidden" name="_csrf" value="${csrf}"><button type="submit" class="secondary" aria-label="Withdraw the invitation of ${i.email}">Withdraw</button></form></td></tr>`,
-)}</tbody></table></div>`
+)}</tbody></table>`,
+      )}</div>`
     : ""
 }
 ${
@@ -159,6 +178,33 @@ ${
       if (!a) return reply;
       verifyCsrf(request, deps.secret, deps.config.publicUrl);
       try {
+        if (!isConfirmed(request.body)) {
+          const ctx = requestCtx(deps, request);
+          const members = await listMembers({
+            ctx,
+            input: { actorUserId: a.session.user.id, locationId: a.location.id },
+          });
+          const m = members.find((x) => x.id === request.params.userId);
+          if (!a.isOwner) throw new AppError("forbidden", "Only an owner of the location may do this");
+          if (!m) throw new AppError("user_not_found", "No such member of this location");
+          // Said now, rather than after a confirmation that could only fail.
+          if (m.role === "owner" && members.filter((x) => x.role === "owner").length <= 1)
+            throw new AppError(
+              "conflict",
+              "A location needs at least one owner: make someone else an owner first",
+            );
+          const self = m.id === a.session.user.id;
+          return sendConfirmStep(reply, {
+            title: self ? `Leave ${a.location.name}?` : `Remove ${m.name} from ${a.location.name}?`,
+            detail: `${self ? "You lose" : `${m.email} loses`} access to this location's phones, messages and webhooks at once, including through connected apps. Adding ${self ? "you" : "them"} back takes an owner.`,
+            action: `/locations/${a.location.id}/members/${m.id}/remove`,
+            confirmLabel: self ? "Leave location" : "Remove member",
+            cancelHref: `/locations/${a.location.id}/members`,
+            user: a.session.user,
+            current: "locations",
+            csrf: csrfToken(request, reply, deps.secret, isSecure(deps)),
+          });
+        }
         await removeMember({
           ctx: requestCtx(deps, request),
           input: { actorUserId: a.session.user.id, locationId: a.location.id, userId: request.params.userId },

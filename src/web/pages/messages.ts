@@ -14,8 +14,9 @@ import {
 import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { field, formError, type LocationAccess, locationHeader, requireLocation, when } from "../guards.js";
-import { html, type SafeHtml } from "../html.js";
+import { html, type SafeHtml, scrollBox } from "../html.js";
 import { flashOf, page } from "../layout.js";
+import { localPhone, toE164 } from "../phone-input.js";
 import { searchMessagesByNumber } from "../queries.js";
 
 type P = { Params: { id: string } };
@@ -155,11 +156,16 @@ export function registerMessagePages(app: FastifyInstance, deps: AppDeps): void 
         ? q.sent
         : undefined;
     const s = opts.send ?? { phone: "", message: "" };
+    const local = localPhone(tz);
     const body = html`${locationHeader(a, "messages", "Messages")}
 <div class="card"><h2>Send a test SMS</h2>
 <form method="post" action="/locations/${a.location.id}/messages"><input type="hidden" name="_csrf" value="${csrf}">
-<div class="row"><div><label for="phone">To <span class="hint">(E.164, e.g. +14155552671)</span></label>
-<input id="phone" name="phone" type="tel" required value="${s.phone}" autocomplete="off" inputmode="tel"></div>
+<div class="row"><div><label for="phone">To <span class="hint">(${
+      local.national
+        ? `e.g. ${local.e164}, or ${local.national} in ${local.countryName}`
+        : `with country code, e.g. ${local.e164}`
+    })</span></label>
+<input id="phone" name="phone" type="tel" required value="${s.phone}" autocomplete="off" inputmode="tel" placeholder="${local.e164}"></div>
 <div><label for="message">Message</label><textarea id="message" name="message" rows="2" required maxlength="${MAX_MESSAGE_CHARS}">${s.message}</textarea></div>
 <div class="actions"><button type="submit">Send</button></div></div></form>
 <p class="muted">It waits in the queue until one of this location's phones takes it; the status below follows it.</p></div>
@@ -181,8 +187,14 @@ ${STATUSES.map((st) => html`<option value="${st}" ${f.status === st ? "selected"
 <a href="/locations/${a.location.id}/messages">Clear</a></div></form>
 <div id="messages-live" data-live="/locations/${a.location.id}/messages${filterQuery(f, f.cursor)}">${
       list.data.length === 0
-        ? html`<p class="muted">No messages${f.direction || f.status || f.since || f.number ? " match these filters" : " yet"}.</p>`
-        : html`<table class="messages"><thead><tr><th>When</th><th>Direction</th><th>Number</th><th>Message</th><th>Status</th></tr></thead><tbody>
+        ? f.direction || f.status || f.since || f.number
+          ? html`<p class="muted">No messages match these filters. <a href="/locations/${a.location.id}/messages">Show all</a></p>`
+          : html`<p class="muted" data-testid="no-messages">No messages yet. Send a test SMS above; SMS received by this
+location's phones, and messages sent by connected apps, appear here too. Messages wait in the queue until one of the
+<a href="/locations/${a.location.id}/phones">location's phones</a> takes them.</p>`
+        : scrollBox(
+            "Messages",
+            html`<table class="messages"><thead><tr><th>When</th><th>Direction</th><th>Number</th><th>Message</th><th>Status</th></tr></thead><tbody>
 ${list.data.map(
   (
     m,
@@ -190,7 +202,8 @@ ${list.data.map(
 <td>${m.direction === "outbound" ? "→ out" : "← in"}</td><td class="mono">${m.phone}</td>
 <td>${(m.message ?? "").length > 80 ? `${(m.message ?? "").slice(0, 80)}…` : (m.message ?? "")}${m.attachments.length ? html` <span class="badge">${m.attachments.length} attachment(s)</span>` : ""}</td>
 <td>${statusBadge(m.status)}${m.error ? html`<div class="muted">${m.error}</div>` : ""}</td></tr>`,
-)}</tbody></table>`
+)}</tbody></table>`,
+          )
     }
 <nav class="pager" aria-label="Pages">${
       f.cursor ? html`<a href="/locations/${a.location.id}/messages${filterQuery(f)}">Newest</a>` : ""
@@ -226,12 +239,13 @@ ${list.data.map(
     if (!a) return reply;
     verifyCsrf(request, deps.secret, deps.config.publicUrl);
     const send = { phone: field(request.body, "phone").trim(), message: field(request.body, "message") };
+    const local = localPhone(a.location.time_zone);
     try {
       const r = await sendMessage({
         ctx: requestCtx(deps, request),
         input: {
           locationId: a.location.id,
-          phone: send.phone,
+          phone: toE164(send.phone, local.country),
           message: send.message,
           clientId: null,
           source: "dashboard",
@@ -242,7 +256,14 @@ ${list.data.map(
         303,
       );
     } catch (err) {
-      return render(request, reply, a, { error: formError(err), send });
+      const e = formError(err);
+      // The verb speaks of `phone` (API terms); the form's field is "To", and the hint is local.
+      if ((err as { code?: string }).code === "invalid_phone") {
+        e.text = `To: “${send.phone}” is not a phone number we can send to. Write it with its country code, e.g. ${local.e164}${
+          local.national ? `, or as dialled in ${local.countryName}, e.g. ${local.national}` : ""
+        }.`;
+      }
+      return render(request, reply, a, { error: e, send });
     }
   });
 
@@ -277,9 +298,12 @@ ${
       ? html`<h2>Attachments</h2><ul>${m.attachments.map((u) => html`<li class="mono">${u}</li>`)}</ul>`
       : ""
 }
-<h2>History</h2><table><thead><tr><th>When</th><th>Status</th><th>By</th><th>Note</th></tr></thead><tbody>
+<h2>History</h2>${scrollBox(
+        "Status history",
+        html`<table><thead><tr><th>When</th><th>Status</th><th>By</th><th>Note</th></tr></thead><tbody>
 ${m.history.map((h) => html`<tr><td>${when(h.at, tz)}</td><td>${statusBadge(h.status)}</td><td>${h.source}</td><td>${h.error ?? ""}</td></tr>`)}
-</tbody></table></div>`;
+</tbody></table>`,
+      )}</div>`;
       return reply.type("text/html; charset=utf-8").send(
         page({
           title: `Message ${m.id}`,

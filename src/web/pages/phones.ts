@@ -15,20 +15,22 @@ import {
   phoneApiUrl,
   type Reachability,
 } from "../../devices/reachability.js";
+import { AppError } from "../../core/errors.js";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
 import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import {
-  ago,
   field,
   formError,
   type LocationAccess,
   locationHeader,
   requireLocation,
+  seen,
   when,
 } from "../guards.js";
 import { html, raw, type SafeHtml } from "../html.js";
 import { flashOf, page } from "../layout.js";
+import { isConfirmed, sendConfirmStep } from "./confirm.js";
 
 type P = { Params: { id: string } };
 type PD = { Params: { id: string; deviceId: string } };
@@ -136,6 +138,21 @@ const HEALTH: Record<string, { text: string; badge: string }> = {
   fail: { text: "failing", badge: "bad" },
 };
 
+/**
+ * An offline phone while messages wait: what to check, most likely first (the causes seen in the
+ * field; docs/phone-setup.md "Nothing happens?" has the long form).
+ */
+function offlineHelp(queued: number, apiUrl: string): SafeHtml {
+  return html`<div class="flash error" data-testid="offline-help"><p><strong>Offline, and ${queued} message${queued === 1 ? " is" : "s are"} waiting.</strong> Check on the phone:</p>
+<ol>
+<li>The SMSGate app is running and switched to <strong>Cloud server</strong> (private mode), not Local server.</li>
+<li><strong>Battery optimisation is off</strong> for SMSGate (Android settings → Apps → SMSGate → Battery → Unrestricted), or Android stops it in the background.</li>
+<li>The phone can reach the server: its browser opens <code>${apiUrl.replace(/\/api\/mobile\/v1$/, "")}/healthz</code> (Wi-Fi or mobile data on, same network or a public https address).</li>
+<li>Notification channel is <strong>SSE only</strong>, and the app was restarted after it imported its settings.</li>
+</ol>
+<p class="muted">More in <code>docs/phone-setup.md</code>, section “5. Check it” → “Nothing happens?”.</p></div>`;
+}
+
 /** What needs the owner's hand on a phone, in words (the colour only repeats them). */
 function phoneWarnings(p: DeviceView): SafeHtml {
   const items: SafeHtml[] = [];
@@ -226,14 +243,19 @@ ${opts.pairing ? await pairingPanel(deps, opts.pairing, a.location.id, a.locatio
 <button type="submit">Pair a phone</button></form></div></div>
 ${
   phones.length === 0
-    ? html`<div class="card"><p class="muted">No phone yet. Pair one to start sending: messages wait in the queue until a phone of this location takes them.</p></div>`
+    ? html`<div class="card" data-testid="no-phone"><p><strong>No phone yet.</strong> Pair one to start sending: press <strong>Pair a phone</strong>
+above, then enter the code in the SMSGate app on an Android phone with a SIM card.${
+        queued > 0 ? ` ${queued} message${queued === 1 ? " is" : "s are"} already waiting for it.` : ""
+      }</p>
+<p class="muted">Step by step: <code>docs/phone-setup.md</code>. To try without a phone: <code>npx mycrmsim device simulate --server URL --token TOKEN</code> with the token the pairing shows.</p></div>`
     : phones.map((p) => {
         const err = opts.error?.deviceId === p.id ? opts.error : undefined;
         const v = (k: keyof typeof p.pacing) =>
           err && opts.values ? (opts.values[k] ?? "") : p.pacing[k] === null ? "" : String(p.pacing[k]);
         return html`<div class="card phone" data-device="${p.id}"><div class="loc-head"><h2>${p.name}
 <span class="badge ${p.online ? "ok" : "bad"}">${p.online ? "online" : "offline"}</span></h2>
-<span class="muted">last seen ${ago(now, p.lastSeenAt)}</span></div>
+<span class="muted">last seen ${seen(now, p.lastSeenAt)}</span></div>
+${p.online || queued === 0 ? "" : offlineHelp(queued, mobileApiUrl(deps))}
 ${phoneWarnings(p)}
 <dl class="kv"><dt>Id</dt><dd class="mono">${p.id}</dd><dt>Paired</dt><dd>${when(p.createdAt, tz)}</dd>
 ${phoneHealth(p, tz)}
@@ -330,6 +352,25 @@ ${err ? html`<p class="flash error" role="alert">${err.text}</p>` : ""}
     if (!a) return reply;
     verifyCsrf(request, deps.secret, deps.config.publicUrl);
     try {
+      if (!isConfirmed(request.body)) {
+        const phones = await listDevices({
+          ctx: requestCtx(deps, request),
+          input: { locationIds: [a.location.id], onlineMs: onlineMs() },
+        });
+        const p = phones.find((x) => x.id === request.params.deviceId);
+        // The verb's answer for a phone of another location.
+        if (!p) throw new AppError("device_not_found", `No device ${request.params.deviceId}`);
+        return sendConfirmStep(reply, {
+          title: `Unpair ${p.name}?`,
+          detail: `${p.name} stops sending and receiving for ${a.location.name} at once: its token no longer works, and messages waiting for a phone stay queued. To use it again, pair it anew.`,
+          action: `/locations/${a.location.id}/phones/${p.id}/remove`,
+          confirmLabel: "Unpair",
+          cancelHref: `/locations/${a.location.id}/phones`,
+          user: a.session.user,
+          current: "phones",
+          csrf: csrfToken(request, reply, deps.secret, isSecure(deps)),
+        });
+      }
       await removeDevice({
         ctx: requestCtx(deps, request),
         input: { deviceId: request.params.deviceId, locationIds: [a.location.id] },

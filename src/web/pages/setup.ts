@@ -6,6 +6,13 @@ import { isSecure, setSessionCookie } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { html } from "../html.js";
 import { page } from "../layout.js";
+import {
+  registerTimeZoneScript,
+  serverTimeZone,
+  timeZoneInput,
+  timeZoneList,
+  timeZoneMessage,
+} from "./time-zone-field.js";
 
 interface SetupForm {
   email?: string;
@@ -31,7 +38,8 @@ locations and phones afterwards.</p>
 <input id="password" name="password" type="password" required minlength="${PASSWORD_MIN}" autocomplete="new-password">
 <label for="location_name">First location <span class="hint">(optional: a business or sub-account that sends SMS)</span></label>
 <input id="location_name" name="location_name" type="text" maxlength="120" value="${form.location_name ?? ""}">
-<label for="time_zone">Time zone</label><input id="time_zone" name="time_zone" type="text" value="${form.time_zone ?? "UTC"}">
+${timeZoneInput({ id: "time_zone", value: form.time_zone ?? serverTimeZone(), detect: form.time_zone === undefined })}
+${timeZoneList()}
 <div class="actions"><button type="submit">Create administrator</button></div>
 </form></div>`,
   });
@@ -40,6 +48,8 @@ locations and phones afterwards.</p>
 /** First-run setup: only while the installation has no user. */
 export function registerSetupPages(app: FastifyInstance, deps: AppDeps): void {
   const origin = new URL(deps.config.publicUrl).origin;
+  // Shared with the Locations page's time zone fields.
+  registerTimeZoneScript(app);
   app.get("/setup", async (request, reply) => {
     if (!(await needsSetup({ ctx: requestCtx(deps, request) }))) return reply.redirect("/signin", 303);
     const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
@@ -67,10 +77,20 @@ export function registerSetupPages(app: FastifyInstance, deps: AppDeps): void {
       if (isAppError(e) && e.code === "already_set_up") return reply.redirect("/signin", 303);
       if (isAppError(e) && e.status < 500) {
         const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
-        return reply
-          .code(e.status)
-          .type("text/html; charset=utf-8")
-          .send(setupPage(csrf, form, e.message));
+        return (
+          reply
+            .code(e.status)
+            .type("text/html; charset=utf-8")
+            // Everything typed comes back except the password: echoing it into the page would put it in
+            // the HTML (history, caches, shoulder surfers), so the user types it again, and is told so.
+            .send(
+              setupPage(
+                csrf,
+                { ...form, password: undefined },
+                `${timeZoneMessage(e.message, String(form.time_zone ?? ""))}${e.details?.field === "password" ? "" : " For your safety the password was not kept: type it again."}`,
+              ),
+            )
+        );
       }
       throw e;
     }

@@ -1,7 +1,8 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { authenticate, endSession, needsSetup, startSession } from "../../accounts/index.js";
 import { isAppError } from "../../core/errors.js";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
+import { checkAuthorizeRequest } from "../../oauth/index.js";
 import {
   clearSessionCookie,
   isKnownDevice,
@@ -15,12 +16,35 @@ import { csrfToken, verifyCsrf } from "../csrf.js";
 import { html } from "../html.js";
 import { page } from "../layout.js";
 
-function signinPage(csrf: string, next: string, email: string, error?: string): string {
+/**
+ * The app asking, when sign-in was reached from /oauth/authorize (its `next`): named only when the
+ * request is one we would go on with (known, enabled client and registered redirect URI), so a crafted
+ * link cannot make this page name an app that is not asking.
+ */
+async function appAsking(deps: AppDeps, request: FastifyRequest, next: string): Promise<string | undefined> {
+  if (!next.startsWith("/oauth/authorize?")) return undefined;
+  const params: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(next.slice(next.indexOf("?") + 1))) params[k] ??= v;
+  try {
+    const check = await checkAuthorizeRequest({ ctx: requestCtx(deps, request), input: { params } });
+    return check.ok ? check.client.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function signinPage(csrf: string, next: string, email: string, error?: string, app?: string): string {
   return page({
-    title: "Sign in",
+    title: app ? `Sign in to connect ${app}` : "Sign in",
     narrow: true,
     flash: error ? { kind: "error", text: error } : undefined,
-    body: html`<div class="card"><h1>Sign in</h1>
+    body: html`<div class="card">${
+      app
+        ? html`<h1>Sign in to connect <strong>${app}</strong></h1>
+<p class="muted" data-testid="app-asking">${app} asks to use your myCRMSIM account. After you sign in, you see what it
+may do and choose the locations it may reach, then allow or deny.</p>`
+        : html`<h1>Sign in</h1>`
+    }
 <form method="post" action="/signin">
 <input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="next" value="${next}">
 <label for="email">Email</label><input id="email" name="email" type="email" required autocomplete="username" value="${email}">
@@ -36,7 +60,10 @@ export function registerSigninPages(app: FastifyInstance, deps: AppDeps): void {
   app.get<{ Querystring: { next?: string } }>("/signin", async (request, reply) => {
     if (await needsSetup({ ctx: requestCtx(deps, request) })) return reply.redirect("/setup", 303);
     const csrf = csrfToken(request, reply, deps.secret, isSecure(deps));
-    return reply.type("text/html; charset=utf-8").send(signinPage(csrf, safeNext(request.query.next), ""));
+    const next = safeNext(request.query.next);
+    return reply
+      .type("text/html; charset=utf-8")
+      .send(signinPage(csrf, next, "", undefined, await appAsking(deps, request, next)));
   });
 
   app.post<{ Body: { email?: string; password?: string; next?: string } }>(
@@ -63,7 +90,7 @@ export function registerSigninPages(app: FastifyInstance, deps: AppDeps): void {
           return reply
             .code(e.status)
             .type("text/html; charset=utf-8")
-            .send(signinPage(csrf, next, email, e.message));
+            .send(signinPage(csrf, next, email, e.message, await appAsking(deps, request, next)));
         }
         throw e;
       }

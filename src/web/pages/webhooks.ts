@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../../core/errors.js";
 import { type AppDeps, requestCtx } from "../../http/deps.js";
-import { type DeliveryView, listDeliveries, type Owner, replayDeliveries } from "../../webhooks/index.js";
+import { listDeliveries, type Owner, replayDeliveries } from "../../webhooks/index.js";
 import { isSecure } from "../auth.js";
 import { csrfToken, verifyCsrf } from "../csrf.js";
 import { field, formError, type LocationAccess, locationHeader, requireLocation, when } from "../guards.js";
-import { html } from "../html.js";
+import { html, scrollBox } from "../html.js";
 import { page } from "../layout.js";
+import { deliveryOutcome, deliverySubject, errorText, httpAnswer } from "./delivery-log.js";
 import { type LocationSubscription, locationSubscriptions } from "../queries.js";
 
 type PW = { Params: { id: string; webhookId: string } };
@@ -24,11 +25,6 @@ const SINCE: { value: string; label: string; ms: number }[] = [
  */
 function ownerOf(a: LocationAccess, s: LocationSubscription): Owner {
   return { clientId: s.client_id, userId: a.session.user.id, grantId: "", locationIds: [a.location.id] };
-}
-
-function deliveryBadge(d: DeliveryView) {
-  const kind = d.status === "delivered" ? "ok" : d.status === "failed" ? "bad" : "warn";
-  return html`<span class="badge ${kind}">${d.status}</span>`;
 }
 
 /**
@@ -69,20 +65,23 @@ export function registerWebhookPages(app: FastifyInstance, deps: AppDeps): void 
 ${
   log.length === 0
     ? html`<p class="muted">No delivery yet.</p>`
-    : html`<table><thead><tr><th>Created</th><th>Event</th><th>Status</th><th>Attempts</th><th>Last answer</th><th>Latency</th><th>Next try</th></tr></thead><tbody>
+    : scrollBox(
+        `Deliveries of ${s.event} to ${s.targetUrl}`,
+        html`<table><thead><tr><th>Created</th><th>What</th><th>Webhook</th><th>Attempts</th><th>Last answer</th><th>Latency</th><th>Next try</th></tr></thead><tbody>
 ${log.map((d) => {
   const last = d.attempt_log[d.attempt_log.length - 1];
-  return html`<tr><td>${when(d.created_at, tz)}</td><td class="mono">${d.event}</td><td>${deliveryBadge(d)}</td><td>${
+  return html`<tr><td>${when(d.created_at, tz)}</td><td>${deliverySubject(d, a.location.id)}</td><td>${deliveryOutcome(d)}</td><td>${
     d.attempt_log.length === 0
       ? d.attempts
       : html`<details><summary>${d.attempts}</summary><ol class="attempts">${d.attempt_log.map(
           (t) =>
-            html`<li>${when(t.started_at, tz)}: ${t.status_code ?? "no answer"}${t.error ? html` <span class="muted">${t.error}</span>` : ""} · ${t.duration_ms} ms</li>`,
+            html`<li>${when(t.started_at, tz)}: ${httpAnswer(t.status_code)} · ${t.duration_ms} ms${errorText(t.error)}</li>`,
         )}</ol></details>`
   }</td>
-<td>${d.last_status_code ?? ""}${d.last_error ? html` <span class="muted">${d.last_error}</span>` : ""}</td>
+<td>${d.attempts > 0 ? httpAnswer(d.last_status_code) : ""}${errorText(d.last_error)}</td>
 <td>${last ? `${last.duration_ms} ms` : ""}</td><td>${when(d.next_attempt_at, tz)}</td></tr>`;
-})}</tbody></table>`
+})}</tbody></table>`,
+      )
 }
 <form method="post" action="/locations/${a.location.id}/webhooks/${s.id}/replay" class="row"><input type="hidden" name="_csrf" value="${csrf}">
 <div><label for="since-${s.id}">Send again what failed in</label><select id="since-${s.id}" name="since">
@@ -98,7 +97,7 @@ ${SINCE.map((o) => html`<option value="${o.value}" ${o.value === "24h" ? "select
         page({
           title: `Webhooks · ${a.location.name}`,
           user: a.session.user,
-          current: "integrations",
+          current: "locations",
           live: true,
           csrf,
           body,

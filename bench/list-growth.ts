@@ -5,7 +5,7 @@
  * directions and several statuses. Latency: one connection, sequential requests (no queueing).
  */
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import { SQLite as Database } from "../src/store/sqlite-driver.js";
 import pg from "pg";
 import { load, seed, startChild } from "./lib.js";
 

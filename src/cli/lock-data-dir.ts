@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import SQLite from "better-sqlite3";
+import { SQLite } from "../store/sqlite-driver.js";
 import { AppError } from "../core/errors.js";
 
 export interface DataDirLock {

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
-import SQLite from "better-sqlite3";
+import { SQLite, type SQLiteDatabase, type SQLiteStatement } from "./sqlite-driver.js";
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -33,8 +33,8 @@ class ImmediateSqliteDriver extends SqliteDriver {
  * them by SQL text. Queries are built from a fixed set of shapes, but `in (?, ?, …)` lists vary in
  * length, so the cache is bounded: past the limit it starts over.
  */
-function withStatementCache(raw: SQLite.Database, max = 1000): SQLite.Database {
-  const cache = new Map<string, SQLite.Statement>();
+function withStatementCache(raw: SQLiteDatabase, max = 1000): SQLiteDatabase {
+  const cache = new Map<string, SQLiteStatement>();
   return new Proxy(raw, {
     get(target, prop) {
       if (prop === "prepare") {

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, it } from "node:test";
-import Database from "better-sqlite3";
+import { SQLite as Database } from "../../src/store/sqlite-driver.js";
 import pg from "pg";
 import { ctxFor, makeLocation, makeUser } from "../helpers/factories.js";
 import { makeApiToken } from "../helpers/oauth.js";

@@ -160,7 +160,24 @@ forEachDialect("inbound MMS: stored parts, signed media URLs, caps, dashboard", 
     },
   ];
 
-  let first: { messageId: string; urls: string[]; payload: Json };
+  type Stored = { messageId: string; urls: string[]; payload: Json };
+  // The two-part MMS that several tests read. They ask for it rather than rely on the first test having
+  // stored it: when that test failed (or a test runs alone) the next one receives its own, so a failure
+  // stays where it happened.
+  let stored: Promise<Stored> | undefined;
+  const twoPartMms = (): Promise<Stored> => {
+    stored ??= (async () => {
+      const r = await postSigned(envelope(mms("+14155550101", twoParts())));
+      assert.equal(r.status, 200, `storing the two-part MMS this test reads: ${JSON.stringify(r.body)}`);
+      const messageId = String(r.body.messageId);
+      const payload = await delivered(messageId);
+      return { messageId, urls: payload.attachments as string[], payload };
+    })().catch((e: unknown) => {
+      stored = undefined;
+      throw e;
+    });
+    return stored;
+  };
 
   it("a signed mms:downloaded reaches new_message subscribers with two attachment URLs that work", async () => {
     const r = await postSigned(envelope(mms("+14155550101", twoParts())));
@@ -191,7 +208,7 @@ forEachDialect("inbound MMS: stored parts, signed media URLs, caps, dashboard", 
     assert.equal(text.status, 200);
     assert.equal(text.headers.get("content-type"), "text/plain; charset=utf-8");
     assert.equal(await text.text(), "Gruß aus dem MMS");
-    first = { messageId, urls, payload };
+    stored = Promise.resolve({ messageId, urls, payload });
   });
 
   it("a part of a type outside the allow-list is served as a download, never as itself", async () => {
@@ -235,6 +252,7 @@ forEachDialect("inbound MMS: stored parts, signed media URLs, caps, dashboard", 
   });
 
   it("tampered, wrong-id and expired URLs are refused alike; the API gives fresh ones", async () => {
+    const first = await twoPartMms();
     const [a = "", b = ""] = first.urls;
     const u = new URL(a);
     const idA = u.pathname.split("/").pop() ?? "";
@@ -347,6 +365,7 @@ forEachDialect("inbound MMS: stored parts, signed media URLs, caps, dashboard", 
   });
 
   it("the dashboard's message page shows the picture and links the other part", async () => {
+    const first = await twoPartMms();
     const user = await ctx.db.selectFrom("users").select("email").where("id", "=", userId).executeTakeFirst();
     // setupTenant's user has the factory's default password.
     const c = await signIn(s.url, user?.email ?? "", "a long enough password");
@@ -366,6 +385,7 @@ forEachDialect("inbound MMS: stored parts, signed media URLs, caps, dashboard", 
   });
 
   it("after MMS_RETENTION_DAYS the content is deleted, the message and its metadata stay", async () => {
+    const first = await twoPartMms();
     const later: Ctx = { ...ctx, clock: { now: () => Date.now() + 31 * DAY } };
     let removed = 0;
     for (;;) {

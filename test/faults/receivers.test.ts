@@ -321,9 +321,25 @@ forEachDialect("faults: misbehaving webhook receivers lose no message", (dialect
     await drained(f, ids, 30_000);
     const secs = (performance.now() - t) / 1000;
     const lost = f.rcv.lost(ids);
+    // Retry-After binds only when the server heard the 429. On a loaded machine a first answer can
+    // reach the server's socket after its 300 ms timeout: that attempt is recorded as a timeout and
+    // rightly retried on the schedule (100 ms). So the gaps are measured for the 429s the server
+    // recorded, and the others are counted in the note.
+    const firstAttempts = await s.db.store.db
+      .selectFrom("webhook_delivery_attempts as a")
+      .innerJoin("webhook_deliveries as d", "d.id", "a.delivery_id")
+      .select(["d.payload", "a.status_code"])
+      .where("a.subscription_id", "=", f.id)
+      .where("a.attempt", "=", 1)
+      .execute();
+    const heard429 = new Set(
+      firstAttempts
+        .filter((a) => a.status_code === 429)
+        .map((a) => String((JSON.parse(a.payload) as { id?: string }).id)),
+    );
     const gaps = ids.flatMap((id) => {
       const [first, second] = f.rcv.hits.get(id) ?? [];
-      return first && second ? [second.at - first.answeredAt] : [];
+      return first && second && heard429.has(id) ? [second.at - first.answeredAt] : [];
     });
     const minGap = Math.min(...gaps);
     report({
@@ -334,11 +350,13 @@ forEachDialect("faults: misbehaving webhook receivers lose no message", (dialect
       recovered: f.rcv.recovered(),
       note:
         `${N} msgs; schedule's first retry 100 ms; earliest retry ${minGap} ms after the 429, ` +
-        `latest ${Math.max(...gaps)} ms; drained in ${secs.toFixed(1)} s`,
+        `latest ${Math.max(...gaps)} ms; ${N - heard429.size} first answers came after the timeout; ` +
+        `drained in ${secs.toFixed(1)} s`,
     });
     assert.equal(lost, 0, `lost ${lost} of ${N}`);
     assert.equal(f.rcv.badSignatures, 0);
-    assert.equal(gaps.length, N, "every throttled message came back");
+    assert.ok(heard429.size >= N / 2, `the server heard only ${heard429.size} of ${N} 429s`);
+    assert.equal(gaps.length, heard429.size, "every throttled message came back");
     // Date.now() granularity on both sides: a few ms of slack.
     assert.ok(minGap >= 995, `a retry came ${minGap} ms after its 429 (Retry-After: 1)`);
   });

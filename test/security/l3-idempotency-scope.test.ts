@@ -112,7 +112,10 @@ forEachDialect("L3 migration 0015 keeps keys recorded before it working", (diale
     await sql`delete from kysely_migration where name = '0015_idempotency_per_connection'`.execute(
       db.store.db,
     );
-    assert.ok((await migrate(db.store)).includes("0015_idempotency_per_connection"));
+    // Later migrations have run; 0015 alone is replayed.
+    assert.ok(
+      (await migrate(db.store, { allowUnordered: true })).includes("0015_idempotency_per_connection"),
+    );
 
     const migrated = await db.store.db.selectFrom("idempotency_keys").select(["grant_id", "key"]).execute();
     assert.deepEqual(migrated, [{ grant_id: a.grantId, key: "legacy-1" }]);

@@ -41,7 +41,11 @@ export const MIGRATIONS: AppMigration[] = [
  * Bring the schema up to date. Safe to run from several processes at once: Kysely's migrator takes
  * a lock (an advisory lock on PostgreSQL) while it works.
  */
-export async function migrate(store: Store): Promise<string[]> {
+export async function migrate(
+  store: Store,
+  /** Run a migration missing from the record even when later ones ran (tests that replay one). */
+  opts: { allowUnordered?: boolean } = {},
+): Promise<string[]> {
   const kit = kitFor(store.dialect);
   const migrations: Record<string, Migration> = {};
   for (const m of MIGRATIONS) migrations[m.name] = { up: (db: SchemaDb) => m.up(db, kit) };
@@ -55,6 +59,7 @@ export async function migrate(store: Store): Promise<string[]> {
     db: schema ? inSchemaOnly(store.db, schema) : store.db,
     provider: { getMigrations: async () => migrations },
     ...(schema ? { migrationTableSchema: schema } : {}),
+    allowUnorderedMigrations: opts.allowUnordered ?? false,
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) throw result.error;

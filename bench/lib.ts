@@ -121,6 +121,19 @@ export async function seed(env: Record<string, string>): Promise<{ token: string
   return { token: t.accessToken, locationId: loc.id };
 }
 
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc; 0 where there is no /proc.
+ * On a shared machine this is steadier than throughput: it does not count time spent waiting for a core.
+ */
+export function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident memory of a process in MiB (from /proc). */
 export function rssMiB(pid: number | undefined): number {
   if (!pid) return 0;

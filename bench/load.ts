@@ -1,7 +1,8 @@
 /**
  * The load generator, run as its own process so it never shares an event loop with a server:
  * `connections` closed loops over one undici Pool, time-boxed and optionally count-bounded.
- * Prints one JSON line: {requests, ok, errors, statuses, rps, p50, p99} (latencies in ms).
+ * Prints one JSON line: {requests, ok, errors, statuses, rps, p50, p99, fired} (latencies in ms; `fired`
+ * counts the warm-up too, so a server's CPU time over the whole call can be divided by it).
  * Input: a JSON spec as argv[2] (url, method, body, headers, connections, seconds, maxRequests, bodies).
  */
 import { Pool } from "undici";
@@ -26,6 +27,10 @@ export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
+  /** Every request sent, warm-up included. */
+  fired?: number;
+  /** Set by the caller when it measured the server's CPU time (user + system) over the whole call. */
+  cpuUsPerRequest?: number;
 }
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
@@ -89,6 +94,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     rps: Math.round(ok / elapsed),
     p50: q(0.5),
     p99: q(0.99),
+    fired: n,
   };
 }
 

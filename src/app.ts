@@ -1,21 +1,24 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
-import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { dispatchApiPlugin, apiPlugin } from "./api/index.js";
 import { mediaPlugin } from "./api/media.js";
 import { oauthPlugin } from "./api/oauth/index.js";
+import { swaggerOptions } from "./api/openapi/document.js";
 import { systemPlugin } from "./api/system.js";
-import { REDACT_PATHS } from "./core/logger.js";
-import { newId } from "./core/ids.js";
 import { fastifyTrustProxy } from "./config/index.js";
 import { gatewayPlugin } from "./gateway/index.js";
 import type { AppDeps } from "./http/deps.js";
-import { sendApiError } from "./http/errors.js";
+import { sendApiError, validationError } from "./http/errors.js";
 import { refuseNulHook } from "./http/hooks.js";
+import { requestId } from "./http/request-id.js";
+import { responseHeadersHook, securityHeaders } from "./http/security-headers.js";
 import { validatorCompiler } from "./http/validation.js";
+import { accessLogHook, routeMetricsHook } from "./observability/access-log.js";
+import { createLogger } from "./observability/log.js";
+import { requestLogger } from "./observability/request-logger.js";
 import { webPlugin } from "./web/index.js";
 import { docsPlugin } from "./web/pages/docs.js";
 
@@ -35,13 +38,19 @@ export interface BuildOptions {
 export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const surface = opts.surface ?? "main";
   const app = Fastify({
-    logger:
-      opts.logger === false
-        ? false
-        : { level: deps.config.logLevel, redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
+    // The process's logger (observability/log.ts): redacted, and its writes never block a request.
+    // A request's own logger is made only if it logs (RequestLogger).
+    ...(opts.logger === false
+      ? { logger: false }
+      : {
+          loggerInstance: createLogger(deps.config.logLevel) as FastifyBaseLogger,
+          childLoggerFactory: requestLogger,
+        }),
     trustProxy: fastifyTrustProxy(deps.config.trustProxy),
-    requestIdHeader: "x-request-id",
-    genReqId: () => newId("request"),
+    // X-Request-Id is read by requestId, which keeps only a plain one.
+    requestIdHeader: false,
+    genReqId: requestId,
+    schemaErrorFormatter: validationError,
     bodyLimit: 1024 * 1024,
     forceCloseConnections: "idle",
     // A request (headers and body) must arrive within REQUEST_TIMEOUT_MS, else 408 and the socket is
@@ -65,90 +74,21 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   app.addHook("preValidation", refuseNulHook);
   if (surface === "main" && deps.config.trustProxyWarning) app.log.warn(deps.config.trustProxyWarning);
 
-  // A client-supplied request id is echoed only when it is short and plain.
-  app.addHook("onRequest", async (request, reply) => {
-    if (!/^[\w.:-]{1,64}$/.test(request.id)) (request as { id: string }).id = newId("request");
-    reply.header("x-request-id", request.id);
-  });
-  app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url.split("?")[0],
-        statusCode: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      "request",
-    );
-    deps.metrics.httpDuration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? "unmatched",
-        status: String(reply.statusCode),
-      },
-      reply.elapsedTime / 1000,
-    );
-  });
-
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        "default-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "style-src": ["'self'"],
-        "script-src": ["'self'"],
-        "form-action": ["'self'", "https:", "http:"],
-        "frame-ancestors": ["'none'"],
-        "base-uri": ["'none'"],
-        "object-src": ["'none'"],
-      },
-    },
-    frameguard: { action: "deny" },
-    referrerPolicy: { policy: "no-referrer" },
-    hsts: deps.config.publicUrl.startsWith("https:"),
-    crossOriginResourcePolicy: { policy: "same-site" },
-  });
+  // Per request, only plain synchronous hooks with their work prepared here: the request id and the
+  // security headers (computed once), then the access log line and durations (series resolved once).
+  app.addHook(
+    "onRequest",
+    responseHeadersHook(securityHeaders({ https: deps.config.publicUrl.startsWith("https:") })),
+  );
+  app.addHook("onRoute", routeMetricsHook(deps.metrics));
+  app.addHook(
+    "onResponse",
+    accessLogHook(deps.metrics, opts.logger === false ? "off" : deps.config.accessLog),
+  );
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
-  await app.register(swagger, {
-    // Only the API, OAuth and discovery routes are documented; pages are hidden unless they carry tags.
-    transform: ({ schema, url }) => ({
-      schema:
-        /^\/(api\/|oauth\/|\.well-known\/)/.test(url) || (schema as { tags?: unknown } | undefined)?.tags
-          ? schema
-          : { ...(schema ?? {}), hide: true },
-      url,
-    }),
-    openapi: {
-      openapi: "3.1.0",
-      info: {
-        title: "myCRMSIM API",
-        version: "1.0.0",
-        description: "Send and receive SMS through your own phones.",
-      },
-      servers: [{ url: deps.config.publicUrl }],
-      components: {
-        securitySchemes: {
-          oauth2: {
-            type: "oauth2",
-            flows: {
-              authorizationCode: {
-                authorizationUrl: `${deps.config.publicUrl}/oauth/authorize`,
-                tokenUrl: `${deps.config.publicUrl}/oauth/token`,
-                scopes: {
-                  "locations:read": "See your locations",
-                  "messages:send": "Send SMS and MMS",
-                  "messages:read": "Read message history",
-                  "webhooks:write": "Manage webhook subscriptions",
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-  });
+  // The document's frame and which routes it shows: api/openapi/document.ts.
+  await app.register(swagger, swaggerOptions());
 
   app.setErrorHandler((err, request, reply) => sendApiError(request, reply, err));
   app.setNotFoundHandler((request, reply) =>
@@ -165,7 +105,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     await app.register(webPlugin, deps);
     await app.register(gatewayPlugin, { ...deps, prefix: "/api/mobile/v1" } as AppDeps & { prefix: string });
     await app.register(oauthPlugin, deps);
-    await app.register(docsPlugin);
+    await app.register(docsPlugin, deps);
     await app.register(mediaPlugin, deps);
   } else {
     await app.register(dispatchApiPlugin, { ...deps, prefix: "/api/v1" } as AppDeps & { prefix: string });

@@ -2,14 +2,15 @@
  * Baseline servers for `npm run bench`, one per process (argv[2] = mode), on 127.0.0.1, port 0.
  * Prints `{"listening": url}` once ready. Modes:
  * - `bare`: a Fastify POST validated by the same shape as the seed's send body, nothing stored
- *   (the ceiling any send endpoint is measured against);
+ *   (the ceiling any send endpoint is measured against), and `GET /healthz` answering `{status:"ok"}`
+ *   (the ceiling of our own /healthz);
  * - `insert`: the same plus one INSERT per request in its own transaction, on SQLite (WAL,
  *   synchronous=FULL like our store) or PostgreSQL (pg Pool of 10) from BENCH_PG_URL;
  * - `auth`: our real `bearerAuth` preHandler on `GET /auth` next to an unauthenticated `GET /open`,
  *   on our real store (DATA_DIR / DATABASE_URL), so the difference is the token check alone.
  */
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import { SQLite as Database } from "../../src/store/sqlite-driver.js";
 import Fastify from "fastify";
 import pg from "pg";
 import { bearerAuth } from "../../src/api/auth.js";
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   let seq = 0;
   if (mode === "bare") {
     app.post("/send", { schema: SEND_SCHEMA }, async () => ({ id: `msg_${++seq}`, status: "queued" }));
+    app.get("/healthz", async () => ({ status: "ok" }));
   } else if (mode === "insert-sqlite") {
     const db = new Database(join(process.env.BENCH_DIR ?? ".", "baseline.db"));
     db.pragma("journal_mode = WAL");

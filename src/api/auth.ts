@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { AppError } from "../core/errors.js";
 import { type AppDeps, requestCtx } from "../http/deps.js";
 import { type Principal, type Scope, verifyAccessToken } from "../oauth/index.js";
-import { rateLimitClient, rememberReply } from "./ratelimit.js";
+import { rateLimitClient } from "./ratelimit.js";
 
 export { rateLimitLocation } from "./ratelimit.js";
 
@@ -22,23 +22,27 @@ declare module "fastify" {
  */
 export function bearerAuth(deps: AppDeps, scope?: Scope) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const header = request.headers.authorization ?? "";
-    const m = /^Bearer ([\x21-\x7e]+)$/i.exec(header);
-    const principal = m?.[1]
-      ? await verifyAccessToken({
-          ctx: requestCtx(deps, request),
-          input: { token: m[1], cacheMs: deps.config.authCacheMs },
-        })
-      : undefined;
+    const header = request.headers.authorization;
+    const token = header === undefined ? undefined : bearerToken(header);
+    if (token === undefined) throw new AppError("unauthorized", "Invalid or expired access token");
+    const ctx = requestCtx(deps, request);
+    const principal = await verifyAccessToken({ ctx, input: { token, cacheMs: deps.config.authCacheMs } });
     if (!principal) throw new AppError("unauthorized", "Invalid or expired access token");
     if (scope && !principal.scopes.includes(scope)) {
       throw new AppError("insufficient_scope", `This token lacks the ${scope} scope`, { details: { scope } });
     }
     request.principal = principal;
-    rememberReply(request, reply);
-    await rateLimitClient(deps, request, principal.clientId);
+    const pending = rateLimitClient(deps, request, reply, ctx);
+    if (pending) await pending;
   };
 }
+
+/** The token of `Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1), if that is what it is. */
+function bearerToken(header: string): string | undefined {
+  const m = BEARER.exec(header);
+  return m?.[1];
+}
+const BEARER = /^Bearer ([\x21-\x7e]+)$/i;
 
 /** The principal of an authenticated request (after `bearerAuth`). */
 export function principalOf(request: FastifyRequest): Principal {

@@ -1,58 +1,59 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Ctx } from "../context.js";
 import { AppError } from "../core/errors.js";
 import { type AppDeps, requestCtx } from "../http/deps.js";
-import { consumeRate, type RateDecision } from "../oauth/index.js";
+import { consumeRate, consumeRateLocally, type RateDecision } from "../oauth/index.js";
 
-/** The reply of each authenticated request, so later checks in the handler can add their headers. */
-const replies = new WeakMap<FastifyRequest, FastifyReply>();
-const decisions = new WeakMap<FastifyRequest, { name: string; d: RateDecision }[]>();
+type Budget = "connection" | "client" | "location";
 
-export function rememberReply(request: FastifyRequest, reply: FastifyReply): void {
-  replies.set(request, reply);
+/** The budgets an authenticated request was charged so far, for its RateLimit headers. */
+interface Charged {
+  reply: FastifyReply;
+  names: Budget[];
+  decisions: RateDecision[];
 }
 
-/**
- * Headers for every limit checked so far: `RateLimit-Policy` lists each policy; `RateLimit` and
- * `X-RateLimit-*` describe the tightest one (draft-ietf-httpapi-ratelimit-headers and the de facto
- * X- form, for clients that only know that one).
- */
-function setHeaders(request: FastifyRequest, name: string, d: RateDecision): void {
-  const all = [...(decisions.get(request) ?? []).filter((x) => x.name !== name), { name, d }];
-  decisions.set(request, all);
-  const reply = replies.get(request);
-  if (!reply) return;
-  const tight = all.reduce((a, b) => (b.d.remaining < a.d.remaining ? b : a));
-  reply.header("ratelimit-policy", all.map((x) => `"${x.name}";q=${x.d.limit};w=60`).join(", "));
-  reply.header("ratelimit", `"${tight.name}";r=${tight.d.remaining};t=${tight.d.resetSeconds}`);
-  reply.header("x-ratelimit-limit", String(tight.d.limit));
-  reply.header("x-ratelimit-remaining", String(tight.d.remaining));
-  reply.header("x-ratelimit-reset", String(tight.d.resetSeconds));
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set by `bearerAuth` (rateLimitClient), extended by rateLimitLocation. */
+    rateLimits?: Charged;
+  }
 }
 
-const BUDGET_NAMES: Record<string, string> = {
+const BUDGET_NAMES: Record<Budget, string> = {
   connection: "connection",
   client: "OAuth client (all its connections together)",
   location: "location",
 };
 
-async function apply(
-  deps: AppDeps,
-  request: FastifyRequest,
-  name: string,
-  key: string,
-  perMinute: number,
-): Promise<void> {
-  const d = await consumeRate({ ctx: requestCtx(deps, request), input: { key, perMinute } });
-  setHeaders(request, name, d);
-  if (!d.ok) {
-    throw new AppError(
-      "rate_limited",
-      `Too many requests for this ${BUDGET_NAMES[name] ?? name}; retry in ${d.retryAfterSeconds} s`,
-      {
-        retryAfter: d.retryAfterSeconds,
-      },
-    );
+/**
+ * Write the headers for every budget checked so far, once per check: `RateLimit-Policy` lists each
+ * policy; `RateLimit` and `X-RateLimit-*` describe the tightest one (draft-ietf-httpapi-ratelimit-headers
+ * and the de facto X- form, for clients that only know that one).
+ */
+function writeHeaders(c: Charged): void {
+  let policy = "";
+  let tight = 0;
+  for (let i = 0; i < c.names.length; i++) {
+    const d = c.decisions[i] as RateDecision;
+    policy += `${i ? ", " : ""}"${c.names[i]}";q=${d.limit};w=60`;
+    if (d.remaining < (c.decisions[tight] as RateDecision).remaining) tight = i;
   }
+  const t = c.decisions[tight] as RateDecision;
+  c.reply
+    .header("ratelimit-policy", policy)
+    .header("ratelimit", `"${c.names[tight]}";r=${t.remaining};t=${t.resetSeconds}`)
+    .header("x-ratelimit-limit", String(t.limit))
+    .header("x-ratelimit-remaining", String(t.remaining))
+    .header("x-ratelimit-reset", String(t.resetSeconds));
+}
+
+function refusal(name: Budget, d: RateDecision): AppError {
+  return new AppError(
+    "rate_limited",
+    `Too many requests for this ${BUDGET_NAMES[name]}; retry in ${d.retryAfterSeconds} s`,
+    { retryAfter: d.retryAfterSeconds },
+  );
 }
 
 /**
@@ -62,24 +63,52 @@ async function apply(
  * shared by all its customers: each customer's connection has a budget of its own, so one of them
  * using all of theirs leaves the others theirs; the ceiling still bounds the client as a whole. A
  * client with one connection sees one budget, as before. The grant is the authenticated request's
- * (`request.principal`, set before this is called).
+ * (`request.principal`, set before this is called). Both are charged in one pass and the headers
+ * written once.
  *
  * Cost: each key reserves about one second of its rate per process at a time (one statement), so a
  * busy connection costs about one statement a second per process, as a busy client did before, and
  * the client's ceiling (a ten times larger reservation) at most one more a second however many of its
  * connections are busy. A request refused by its connection's budget is not charged to the client.
  */
-export async function rateLimitClient(
+export function rateLimitClient(
   deps: AppDeps,
   request: FastifyRequest,
-  clientId: string,
-): Promise<void> {
+  reply: FastifyReply,
+  ctx: Ctx = requestCtx(deps, request),
+): Promise<void> | undefined {
   const principal = request.principal;
-  if (!principal || principal.clientId !== clientId || !principal.grantId) {
-    throw new AppError("unauthorized", "Invalid or expired access token");
+  if (!principal?.grantId) throw new AppError("unauthorized", "Invalid or expired access token");
+  const connection = { key: `g:${principal.grantId}`, perMinute: deps.config.rateLimitPerMinute };
+  const client = { key: `c:${principal.clientId}`, perMinute: deps.config.rateLimitPerClientPerMinute };
+  // Usually both answer from this process's share, with no promise; else the slow path below.
+  const c = consumeRateLocally({ ctx, input: connection });
+  const k = c?.ok ? consumeRateLocally({ ctx, input: client }) : undefined;
+  if (c && (k || !c.ok)) {
+    charge(request, reply, c, k);
+    return undefined;
   }
-  await apply(deps, request, "connection", `g:${principal.grantId}`, deps.config.rateLimitPerMinute);
-  await apply(deps, request, "client", `c:${clientId}`, deps.config.rateLimitPerClientPerMinute);
+  return (async () => {
+    const cd = c ?? (await consumeRate({ ctx, input: connection }));
+    const kd = cd.ok ? (k ?? (await consumeRate({ ctx, input: client }))) : undefined;
+    charge(request, reply, cd, kd);
+  })();
+}
+
+/** Record the connection's (and the client's) decision, write the headers once, refuse if spent. */
+function charge(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  connection: RateDecision,
+  client?: RateDecision,
+): void {
+  const charged: Charged = client
+    ? { reply, names: ["connection", "client"], decisions: [connection, client] }
+    : { reply, names: ["connection"], decisions: [connection] };
+  request.rateLimits = charged;
+  writeHeaders(charged);
+  if (!connection.ok) throw refusal("connection", connection);
+  if (client && !client.ok) throw refusal("client", client);
 }
 
 /**
@@ -94,11 +123,20 @@ export async function rateLimitLocation(
 ): Promise<void> {
   const clientId = request.principal?.clientId;
   if (!clientId) throw new AppError("unauthorized", "Invalid or expired access token");
-  await apply(
-    deps,
-    request,
-    "location",
-    `l:${clientId}:${locationId}`,
-    deps.config.rateLimitPerLocationPerMinute,
-  );
+  const budget = {
+    ctx: requestCtx(deps, request),
+    input: { key: `l:${clientId}:${locationId}`, perMinute: deps.config.rateLimitPerLocationPerMinute },
+  };
+  const d = consumeRateLocally(budget) ?? (await consumeRate(budget));
+  const charged = request.rateLimits;
+  if (charged) {
+    const at = charged.names.indexOf("location");
+    if (at >= 0) charged.decisions[at] = d;
+    else {
+      charged.names.push("location");
+      charged.decisions.push(d);
+    }
+    writeHeaders(charged);
+  }
+  if (!d.ok) throw refusal("location", d);
 }

@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   insufficient_scope: 403,
   forbidden: 403,
   csrf_failed: 403,
+  account_disabled: 403,
   not_found: 404,
   location_not_found: 404,
   user_not_found: 404,
@@ -33,6 +34,7 @@ export const ERROR_STATUS = {
   email_taken: 409,
   idempotency_in_flight: 409,
   already_set_up: 409,
+  last_admin: 409,
   idempotency_key_reused: 422,
   unsupported_media_type: 415,
   payload_too_large: 413,
@@ -57,7 +59,15 @@ export class AppError extends Error {
     message: string,
     opts: { details?: Record<string, unknown>; retryAfter?: number; cause?: unknown } = {},
   ) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    // An expected refusal (4xx) is an answer, not a bug: nobody reads its stack, and capturing one
+    // costs more than the rest of the error. Failures (5xx) keep theirs for the error log.
+    const limit = Error.stackTraceLimit;
+    if (ERROR_STATUS[code] < 500) Error.stackTraceLimit = 0;
+    try {
+      super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.name = "AppError";
     this.code = code;
     this.status = ERROR_STATUS[code];

@@ -11,12 +11,7 @@ export function toAppError(err: unknown): AppError {
   if (storage) return storage;
   const fe = err as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string }[] };
   if (fe.validation && fe.validation.length > 0) {
-    const first = fe.validation[0];
-    const context = (fe as { validationContext?: string }).validationContext ?? "body";
-    const field = fieldName(context, first?.instancePath ?? "", first as unknown as Record<string, unknown>);
-    return new AppError("invalid_request", `${field}: ${first?.message ?? "is invalid"}`, {
-      details: { field },
-    });
+    return validationError(fe.validation, (fe as { validationContext?: string }).validationContext ?? "body");
   }
   switch (fe.code) {
     case "FST_ERR_CTP_INVALID_JSON_BODY":
@@ -38,6 +33,21 @@ export function toAppError(err: unknown): AppError {
     return new AppError("payload_too_large", "body: too large");
   }
   return new AppError("internal_error", "Something went wrong on our side", { cause: err });
+}
+
+/**
+ * A failed route schema as our 400 naming the first field at fault. Also Fastify's
+ * `schemaErrorFormatter`, so a validation failure is built once, as the answer, and without a stack.
+ */
+export function validationError(
+  errors: readonly { instancePath?: string; message?: string }[],
+  context: string,
+): AppError {
+  const first = errors[0];
+  const field = fieldName(context, first?.instancePath ?? "", first as unknown as Record<string, unknown>);
+  return new AppError("invalid_request", `${field}: ${first?.message ?? "is invalid"}`, {
+    details: { field },
+  });
 }
 
 function fieldName(context: string, instancePath: string, item: Record<string, unknown>): string {

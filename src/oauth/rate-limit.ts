@@ -36,6 +36,32 @@ const shares = new WeakMap<Store, Map<string, Share>>();
 let lastSweep = 0;
 
 /**
+ * The part of `consumeRate` that needs no database: the decision when this process's share of `key`
+ * answers by itself (a unit left, or a refusal it remembers), else undefined and the caller awaits
+ * `consumeRate`. The API's per-request path takes no promise for a budget this way.
+ */
+export function consumeRateLocally({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: { key: string; perMinute: number };
+}): RateDecision | undefined {
+  const share = shares.get(ctx.store)?.get(input.key);
+  if (!share) return undefined;
+  const now = ctx.clock.now();
+  const perSlot = Math.max(1, Math.floor(input.perMinute / RATE_WINDOW_MS));
+  const interval = Math.max(1, Math.floor((RATE_WINDOW_MS * perSlot) / input.perMinute));
+  if (share.units > 0) {
+    share.units--;
+    share.lastUsed = now;
+    return admitted(input.perMinute, interval, perSlot, share, now);
+  }
+  if (share.blockedUntil > now) return refused(input.perMinute, interval, share.tat, now);
+  return undefined;
+}
+
+/**
  * Count one request against `perMinute` for `key` (GCRA: a steady rate with a burst of a whole
  * minute's budget), shared by every process through the database. A process reserves about one
  * second of the full rate at a time (`rate_buckets.take`, one atomic statement) and admits requests

@@ -12,8 +12,6 @@ import type BetterSqlite3 from "better-sqlite3";
 const require = createRequire(import.meta.url);
 const major = Number(process.versions.node.split(".")[0]);
 
-export const SQLite: typeof BetterSqlite3 = require(
-  major >= 22 ? "better-sqlite3" : "better-sqlite3-node20",
-);
+export const SQLite: typeof BetterSqlite3 = require(major >= 22 ? "better-sqlite3" : "better-sqlite3-node20");
 export type SQLiteDatabase = BetterSqlite3.Database;
 export type SQLiteStatement = BetterSqlite3.Statement;

@@ -145,7 +145,7 @@ forEachDialect("OAuth token endpoint", (dialect) => {
   });
 
   it("PKCE S256: verifier checked; missing or wrong verifier and a verifier without challenge refused", async () => {
-    const verifier = "v".repeat(20) + "-._~" + "x".repeat(30);
+    const verifier = `${"v".repeat(20)}-._~${"x".repeat(30)}`;
     const challenge = createHash("sha256").update(verifier).digest("base64url");
     const pkce = { code_challenge: challenge, code_challenge_method: "S256" };
     const ex = (c: string, v?: string) =>

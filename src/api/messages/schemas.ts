@@ -1,5 +1,4 @@
 /** JSON schemas of the messages API (validation and OpenAPI); responses also speed up serialisation. */
-export { ERROR } from "../schemas.js";
 
 const NULLABLE_STRING = { type: ["string", "null"] } as const;
 const LOC = "loc_01jd3k7m9x2b4c6d8f0g1h2j3k";

@@ -1,8 +1,6 @@
 /** JSON schemas of the webhooks API (validation and OpenAPI; responses also speed up serialisation). */
 import { WEBHOOK_EVENTS } from "../../webhooks/index.js";
 
-export { ERROR } from "../schemas.js";
-
 const NULLABLE_STRING = { type: ["string", "null"] } as const;
 const NULLABLE_INT = { type: ["integer", "null"] } as const;
 
